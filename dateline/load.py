@@ -1,0 +1,304 @@
+"""Load content files: YAML documents with the position of every key and value."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, ERROR
+
+try:  # libyaml is ~10x faster; the PyPI wheels include it.
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - only on builds without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 1_000_000
+"""Content files larger than this are refused: no event or source needs more."""
+
+Pos = tuple[int, int]
+Path_ = tuple[Any, ...]
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain data plus the 1-based position of each value and key."""
+
+    file: str
+    data: Any
+    marks: dict[Path_, Pos] = field(default_factory=dict)
+    key_marks: dict[Path_, Pos] = field(default_factory=dict)
+
+    def pos(self, path: Path_ = ()) -> Pos:
+        """Return the position of the value at `path`, or of its nearest ancestor."""
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path, (1, 1))
+
+    def key_pos(self, path: Path_) -> Pos:
+        """Return the position of the key that holds the value at `path`."""
+        return self.key_marks.get(path) or self.pos(path)
+
+
+class _Refused(Exception):
+    def __init__(self, pos: Pos, code: str, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.pos, self.code, self.message, self.hint = pos, code, message, hint
+
+
+def display_path(path: Path) -> str:
+    """Return the path as users should see it: relative to the working directory when inside it."""
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
+    """Read a UTF-8 content file, refusing oversized, binary and non-UTF-8 files."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, Diagnostic(
+                shown, 1, 1, ERROR, "file-too-large",
+                f"file is {size:,} bytes; the limit for a content file is {MAX_FILE_BYTES:,} bytes",
+                "split the text or store long article text in a sibling .txt source file",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, Diagnostic(shown, 1, 1, ERROR, "unreadable", f"cannot read file: {exc.strerror}")
+    if b"\x00" in raw:
+        return None, Diagnostic(shown, 1, 1, ERROR, "binary-file", "file contains NUL bytes; it is not a text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Diagnostic(
+            shown, line, col, ERROR, "encoding",
+            f"invalid UTF-8 byte 0x{raw[exc.start]:02x}", "save the file as UTF-8",
+        )
+    return text.replace("\r\n", "\n"), None
+
+
+def parse_yaml(text: str, shown: str) -> tuple[Document | None, Diagnostic | None]:
+    """Parse YAML text into a Document; refuse aliases, custom tags and duplicate keys."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        return None, Diagnostic(shown, pos[0], pos[1], ERROR, "yaml-syntax", problem, _yaml_hint(problem))
+    except yaml.YAMLError as exc:
+        return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", str(exc).splitlines()[0])
+    except RecursionError:
+        return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", "YAML nesting is too deep")
+    doc = Document(shown, None)
+    if node is None:
+        return doc, None
+    try:
+        doc.data = _construct(node, (), doc, set())
+    except _Refused as exc:
+        pos = _first_alias(text) if exc.code == "yaml-alias" else None
+        line, col = pos or exc.pos
+        return None, Diagnostic(shown, line, col, ERROR, exc.code, exc.message, exc.hint)
+    except RecursionError:
+        return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", "YAML nesting is too deep")
+    return doc, None
+
+
+def load_yaml_file(path: Path) -> tuple[Document | None, Diagnostic | None]:
+    """Read and parse one YAML content file."""
+    shown = display_path(path)
+    text, problem = read_text(path, shown)
+    if problem:
+        return None, problem
+    return parse_yaml(text, shown)
+
+
+@dataclass
+class RawContent:
+    """Every content file read from disk, parsed but not yet validated."""
+
+    root: Path
+    site: Document | None = None
+    tags: Document | None = None
+    events: list[Document] = field(default_factory=list)
+    sources: list[Document] = field(default_factory=list)
+    source_texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (file, text)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def load_content(content_dir: Path) -> RawContent:
+    """Read site.yaml, tags.yaml, events/ and sources/ under a content folder."""
+    raw = RawContent(content_dir)
+    root = content_dir.resolve()
+    for name in ("site.yaml", "tags.yaml"):
+        path = content_dir / name
+        if not path.exists():
+            if name == "site.yaml":
+                raw.diagnostics.append(Diagnostic(
+                    display_path(path), 1, 1, ERROR, "missing-file", "content/site.yaml is missing",
+                    "create it with at least title and base_url"))
+            continue
+        doc = _load_checked(path, root, raw.diagnostics)
+        setattr(raw, name[:-5], doc)
+    for folder, bucket in (("events", raw.events), ("sources", raw.sources)):
+        for path in content_files(content_dir / folder, root, raw.diagnostics):
+            if path.suffix == ".yaml":
+                doc = _load_checked(path, root, raw.diagnostics)
+                if doc is not None:
+                    bucket.append(doc)
+            elif folder == "sources" and path.suffix == ".txt":
+                text, problem = read_text(path, display_path(path))
+                if problem:
+                    raw.diagnostics.append(problem)
+                else:
+                    raw.source_texts[path.stem] = (display_path(path), text)
+    return raw
+
+
+def content_files(folder: Path, root: Path, diagnostics: list[Diagnostic]) -> list[Path]:
+    """List a content folder's files in name order, refusing links out of content/ and stray folders."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink() and not _is_inside(path, root):
+            diagnostics.append(Diagnostic(
+                display_path(path), 1, 1, ERROR, "symlink-outside",
+                "symbolic link points outside the content folder", "copy the file into content/ instead"))
+            continue
+        if entry.is_dir():
+            if entry.name.endswith((".yaml", ".yml", ".txt")):
+                diagnostics.append(Diagnostic(
+                    display_path(path), 1, 1, ERROR, "not-a-file",
+                    "this is a folder named like a content file", "remove or rename the folder"))
+            continue
+        if path.suffix == ".yml":
+            diagnostics.append(Diagnostic(
+                display_path(path), 1, 1, ERROR, "bad-extension",
+                "content files use the .yaml extension", f"rename it to {path.stem}.yaml"))
+            continue
+        found.append(path)
+    return found
+
+
+def _is_inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _load_checked(path: Path, root: Path, diagnostics: list[Diagnostic]) -> Document | None:
+    if path.is_symlink() and not _is_inside(path, root):
+        diagnostics.append(Diagnostic(
+            display_path(path), 1, 1, ERROR, "symlink-outside",
+            "symbolic link points outside the content folder", "copy the file into content/ instead"))
+        return None
+    doc, problem = load_yaml_file(path)
+    if problem:
+        diagnostics.append(problem)
+    return doc
+
+
+def _pos(node: yaml.Node) -> Pos:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _construct(node: yaml.Node, path: Path_, doc: Document, seen: set[int]) -> Any:
+    if id(node) in seen:
+        # The composer shares one node object between an anchor and its aliases.
+        raise _Refused(_pos(node), "yaml-alias", "YAML anchors and aliases are not allowed in content",
+                       "write the value out in full")
+    seen.add(id(node))
+    doc.marks[path] = _pos(node)
+    tag = node.tag
+    if isinstance(node, yaml.MappingNode):
+        if tag != _TAG + "map":
+            raise _Refused(_pos(node), "yaml-tag", f"YAML tag '{tag}' is not allowed", "remove the tag")
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                raise _Refused(_pos(key_node), "yaml-alias", "YAML merge keys ('<<') are not allowed in content")
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+                raise _Refused(_pos(key_node), "yaml-syntax", "mapping keys must be plain text")
+            key = str(key_node.value)
+            if key in result:
+                raise _Refused(_pos(key_node), "duplicate-key", f"key '{key}' appears twice in this mapping",
+                               "remove one of them")
+            doc.key_marks[path + (key,)] = _pos(key_node)
+            result[key] = _construct(value_node, path + (key,), doc, seen)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        if tag != _TAG + "seq":
+            raise _Refused(_pos(node), "yaml-tag", f"YAML tag '{tag}' is not allowed", "remove the tag")
+        return [_construct(item, path + (i,), doc, seen) for i, item in enumerate(node.value)]
+    if tag not in _SCALAR_TAGS:
+        raise _Refused(_pos(node), "yaml-tag", f"YAML tag '{tag}' is not allowed", "remove the tag")
+    if tag == _TAG + "str" or tag == _TAG + "timestamp":
+        # Dates stay as written; dateline.dates parses them with precision intact.
+        return node.value
+    if tag == _TAG + "null":
+        return None
+    return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+
+
+def _first_alias(text: str) -> Pos | None:
+    # The composed tree cannot say where an alias was written; the event stream can.
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark.line + 1, event.start_mark.column + 1
+    return None
+
+
+def _yaml_hint(problem: str) -> str:
+    if "tab" in problem or "\t" in problem:
+        return "YAML indentation must use spaces, not tabs"
+    if "could not find expected ':'" in problem or "mapping values are not allowed" in problem:
+        return "check the indentation, and quote text that contains ': '"
+    if "found unexpected end of stream" in problem or "found unexpected end" in problem:
+        return "a quoted string may be missing its closing quote"
+    return ""
+
+
+def load_static(template_dirs: list[Path], content_dir: Path, diagnostics: Any) -> dict[str, bytes]:
+    """Read static assets: templates' static/ under /static/, content/static/ verbatim at the root."""
+    files: dict[str, bytes] = {}
+    # Later folders lose to earlier ones, so a site's own templates override the defaults file by file.
+    for folder in template_dirs:
+        for rel, data in _read_tree(folder / "static", diagnostics).items():
+            files.setdefault("static/" + rel, data)
+    for rel, data in _read_tree(content_dir / "static", diagnostics).items():
+        files.setdefault(rel, data)
+    return files
+
+
+def _read_tree(folder: Path, report: Any) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    if not folder.is_dir():
+        return out
+    root = folder.resolve()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_symlink() and not _is_inside(path, root):
+                report.error(display_path(path), (1, 1), "symlink-outside",
+                             "symbolic link points outside its folder", "copy the file instead")
+                continue
+            out[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return out

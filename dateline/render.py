@@ -1,0 +1,140 @@
+"""Render planned pages to bytes through Jinja templates."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+from markupsafe import Markup
+
+from .dates import FuzzyDate, format_date, format_range
+from .diagnostics import Diagnostic, ERROR
+from .load import display_path
+from .markup import MarkdownRenderer
+from .model import Event, Site
+from .pages import Page
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+class TemplateProblem(Exception):
+    """A template could not be compiled or rendered; carries the diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def template_dirs(source: Path) -> list[Path]:
+    """Return the template search path: the site's own templates first, then the defaults."""
+    own = source / "templates"
+    dirs = [own] if own.is_dir() and own.resolve() != DEFAULT_TEMPLATES else []
+    return dirs + [DEFAULT_TEMPLATES]
+
+
+def make_environment(dirs: list[Path], site: Site, markdown: MarkdownRenderer | None = None) -> jinja2.Environment:
+    """Create the Jinja environment with Dateline's filters and globals."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    md = markdown or MarkdownRenderer()
+    config = site.config
+    base_path = config.base_path
+    base_url = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
+    tz = config.timezone
+
+    def url(path: str = "") -> str:
+        return base_path + path.lstrip("/")
+
+    def abs_url(path: str = "") -> str:
+        return base_url + path.lstrip("/")
+
+    env.globals.update(site=site, config=config, url=url, abs_url=abs_url, months=MONTHS,
+                       fields={f.id: f for f in config.fields})
+    env.filters.update(
+        markdown=lambda text: Markup(md.render(text)),
+        plain_summary=lambda text: md.plain(text, 220),
+        date=lambda d, circa=False: format_date(d, circa=circa, timezone=tz) if isinstance(d, FuzzyDate) else "",
+        when=lambda e: format_range(e.date, e.end_date, circa=e.circa, timezone=tz),
+        month_name=lambda m: MONTHS[m - 1],
+        json_script=_json_script,
+        tag=lambda tag_id: site.tags[tag_id],
+        source=lambda source_id: site.sources[source_id],
+        speaker=lambda q: q.speaker or site.sources[q.source].attribution,
+    )
+    return env
+
+
+def render_pages(pages: list[Page], env: jinja2.Environment,
+                 on_page: Callable[[Page], None] | None = None) -> dict[str, bytes]:
+    """Render every page; raise TemplateProblem on the first template error."""
+    out: dict[str, bytes] = {}
+    cache: dict[str, jinja2.Template] = {}
+    for page in pages:
+        template = cache.get(page.template)
+        if template is None:
+            template = cache[page.template] = _load(env, page.template)
+        try:
+            html = template.render(page.context, page=page)
+        except jinja2.TemplateError as exc:
+            raise TemplateProblem(_template_diagnostic(exc, env, page)) from None
+        except Exception as exc:  # a template calling a filter on bad data, e.g.
+            raise TemplateProblem(_template_diagnostic(exc, env, page)) from None
+        out[page.path] = html.encode("utf-8")
+    return out
+
+
+def _load(env: jinja2.Environment, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(Diagnostic(
+            _shown(exc.filename or name), exc.lineno or 1, 1, ERROR, "template-syntax", exc.message or str(exc),
+            "see https://jinja.palletsprojects.com/en/stable/templates/")) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(Diagnostic(
+            "templates", 1, 1, ERROR, "template-missing", f"template '{exc.name}' not found",
+            "add it to templates/ or remove the reference")) from None
+
+
+def _template_diagnostic(exc: Exception, env: jinja2.Environment, page: Page) -> Diagnostic:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Diagnostic(_shown(exc.filename or page.template), exc.lineno or 1, 1, ERROR, "template-syntax",
+                          exc.message or str(exc))
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    file, line = page.template, 1
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename and frame.filename.endswith((".html", ".xml", ".txt", ".json", ".j2")):
+            file, line = _shown(frame.filename), frame.lineno or 1
+            break
+    code = "template-undefined" if isinstance(exc, jinja2.UndefinedError) else "template-error"
+    return Diagnostic(file, line, 1, ERROR, code, f"{exc} (while rendering /{page.url})",
+                      "check the variable name; templates see the page's context plus site, config, url()")
+
+
+def _shown(filename: str) -> str:
+    return display_path(Path(filename))
+
+
+def _json_script(value: Any) -> Markup:
+    """Serialise for a <script type=application/ld+json>, unable to close the element."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def event_summary_text(event: Event) -> str:
+    """Return the first paragraph of a summary as plain text, for descriptions."""
+    first = event.summary.strip().split("\n\n", 1)[0]
+    return " ".join(first.split())
