@@ -266,7 +266,7 @@ class SourceText:
 
     @cached_property
     def _mapping(self) -> tuple[str, list[int], list[int]]:
-        # Built only to quote the original back (a misquote, a negation left out), so a correct quote costs one str.find.
+        # Built only to quote the original back (misquote, omitted negation): a correct quote is one str.find.
         return _normalise_mapped(self.text)
 
     @cached_property
