@@ -239,7 +239,9 @@ class QuoteVerifier:
             report.warning(doc.file, pos, code, message)
         if not result.verified:
             hint = f"closest passage in {source.id}: “{result.closest}”" if result.closest else ""
-            report.error(doc.file, pos, "misquote", f"quote does not match the text of source '{source.id}'", hint)
+            detail = f": {result.difference}" if result.difference else ""
+            report.error(doc.file, pos, "misquote",
+                         f"quote does not match the text of source '{source.id}'{detail}", hint)
         return replace(quote, verified=result.verified)
 
     def _result(self, source: Source, text: str) -> Any:
