@@ -20,6 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Commands that live in their own modules; each has add_arguments(parser) and run(args) -> int.
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("dateline.serve", "build, serve and live-reload the site while you edit"),
+    "schema": ("dateline.editor_schema", "write the JSON Schemas editors use to check content as you type"),
 }
 
 

@@ -29,16 +29,22 @@ def test_github_format_prints_one_workflow_command_per_problem(tmp_path: Path) -
     site = broken_site(tmp_path / "s")
     result = run_cli("check", "--source", ".", "--format", "github", cwd=site)
     assert result.returncode == 1
-    assert result.stdout.splitlines() == [
-        "::error file=content/events/2022-01-12-sanctions.yaml,line=4,col=8,title=unknown-tag::"
-        "tag 'sanction' is not in content/tags.yaml (hint: did you mean 'sanctions'?)",
-        "::error file=content/events/2022-01-14-rail-launch.yaml,line=14,col=11,title=misquote::"
-        "quote does not match the text of source 'wire' "
-        "(hint: closest passage in wire: “staged a launch that hadn’t been previously planned”)",
-        "::warning file=content/sources/treasury.yaml,line=4,col=1,title=missing-archive::"
-        "source has a url but no archive_url "
-        "(hint: save it at https://web.archive.org/save and add the copy's address as archive_url)",
+    lines = result.stdout.splitlines()
+    # Positions and codes exactly; wording loosely, since messages improve over time.
+    expected = [
+        ("::error file=content/events/2022-01-12-sanctions.yaml,line=4,col=8,title=unknown-tag",
+         "tag 'sanction' is not in content/tags.yaml", "(hint: did you mean 'sanctions'?)"),
+        ("::error file=content/events/2022-01-14-rail-launch.yaml,line=14,col=11,title=misquote",
+         "quote does not match the text of source 'wire'",
+         "(hint: closest passage in wire: “staged a launch that hadn’t been previously planned”)"),
+        ("::warning file=content/sources/treasury.yaml,line=4,col=1,title=missing-archive",
+         "source has a url but no archive_url", "(hint: save it at https://web.archive.org/save"),
     ]
+    assert len(lines) == len(expected), result.stdout
+    for line, (command, message, hint) in zip(lines, expected):
+        head, _, text = line.partition("::")[2].partition("::")
+        assert "::" + head == command
+        assert text.startswith(message) and hint in text, text
     assert "Traceback" not in result.stderr
 
 
