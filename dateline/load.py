@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,8 +138,8 @@ class RawContent:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def load_content(content_dir: Path) -> RawContent:
-    """Read site.yaml, tags.yaml, events/ and sources/ under a content folder."""
+def load_content(content_dir: Path, cache: FileCache | None = None) -> RawContent:
+    """Read site.yaml, tags.yaml, events/ and sources/ under a content folder (through `cache` if given)."""
     raw = RawContent(content_dir)
     root = content_dir.resolve()
     for name in ("site.yaml", "tags.yaml"):
@@ -149,16 +150,16 @@ def load_content(content_dir: Path) -> RawContent:
                     display_path(path), 1, 1, ERROR, "missing-file", "content/site.yaml is missing",
                     "create it with at least title and base_url"))
             continue
-        doc = _load_checked(path, root, raw.diagnostics)
+        doc = _load_checked(path, root, raw.diagnostics, cache)
         setattr(raw, name[:-5], doc)
     for folder, bucket in (("events", raw.events), ("sources", raw.sources)):
         for path in content_files(content_dir / folder, root, raw.diagnostics):
             if path.suffix == ".yaml":
-                doc = _load_checked(path, root, raw.diagnostics)
+                doc = _load_checked(path, root, raw.diagnostics, cache)
                 if doc is not None:
                     bucket.append(doc)
             elif folder == "sources" and path.suffix == ".txt":
-                text, problem = read_text(path, display_path(path))
+                text, problem = (cache.read_text if cache else read_text)(path, display_path(path))
                 if problem:
                     raw.diagnostics.append(problem)
                 else:
@@ -203,13 +204,14 @@ def _is_inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _load_checked(path: Path, root: Path, diagnostics: list[Diagnostic]) -> Document | None:
+def _load_checked(path: Path, root: Path, diagnostics: list[Diagnostic],
+                  cache: FileCache | None = None) -> Document | None:
     if path.is_symlink() and not _is_inside(path, root):
         diagnostics.append(Diagnostic(
             display_path(path), 1, 1, ERROR, "symlink-outside",
             "symbolic link points outside the content folder", "copy the file into content/ instead"))
         return None
-    doc, problem = load_yaml_file(path)
+    doc, problem = (cache.load_yaml_file if cache else load_yaml_file)(path)
     if problem:
         diagnostics.append(problem)
     return doc
@@ -302,3 +304,50 @@ def _read_tree(folder: Path, report: Any) -> dict[str, bytes]:
                 continue
             out[path.relative_to(folder).as_posix()] = path.read_bytes()
     return out
+
+
+# --- Reading again cheaply (serve, incremental builds) ---------------------------------------------
+
+
+@dataclass
+class _Entry:
+    key: tuple[int, int, int, int]
+    read_ns: int
+    result: tuple[Any, Diagnostic | None]
+
+
+class FileCache:
+    """Remember what reading each content file gave; read a file again only when it has changed.
+
+    A file is unchanged while its size, inode and modification and change times stay the same. A file
+    modified shortly before it was read could change again without its times moving (coarse clocks),
+    so such a file is read again, as git treats "racily clean" files.
+    """
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, Path], _Entry] = {}
+
+    def load_yaml_file(self, path: Path) -> tuple[Document | None, Diagnostic | None]:
+        """Return load_yaml_file(path), from memory when the file has not changed."""
+        return self._get("yaml", path, lambda: load_yaml_file(path))
+
+    def read_text(self, path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
+        """Return read_text(path, shown), from memory when the file has not changed."""
+        return self._get("text:" + shown, path, lambda: read_text(path, shown))
+
+    def _get(self, kind: str, path: Path, read: Any) -> Any:
+        try:
+            st = path.stat()
+        except OSError:
+            self._entries.pop((kind, path), None)
+            return read()
+        key = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+        entry = self._entries.get((kind, path))
+        if entry is not None and entry.key == key and st.st_mtime_ns < entry.read_ns - self.RACY_NS:
+            return entry.result
+        read_ns = time.time_ns()
+        result = read()
+        self._entries[(kind, path)] = _Entry(key, read_ns, result)
+        return result
