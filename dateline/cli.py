@@ -21,6 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("dateline.serve", "build, serve and live-reload the site while you edit"),
     "schema": ("dateline.editor_schema", "write the JSON Schemas editors use to check content as you type"),
+    "new": ("dateline.scaffold", "start a new event or source file under a free id"),
 }
 
 
