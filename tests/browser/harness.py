@@ -268,9 +268,13 @@ def file_for(site: Site, path: str) -> Path | None:
 
 
 def find_link_problems(site: Site) -> list[str]:
-    """Return one message per internal URL or #fragment in the site's pages that leads nowhere."""
+    """Return one message per internal URL or #fragment in the site's pages that leads nowhere.
+
+    The same broken link in a shared template is reported once, naming the
+    first page and line and how many other pages repeat it.
+    """
     base = urlsplit(site.base_url)
-    problems = []
+    found: dict[str, list[str]] = {}
     for page in site.pages:
         doc = _parse(page.file)
         page_url = f"{base.scheme}://{base.netloc}{page.path}"
@@ -281,10 +285,19 @@ def find_link_problems(site: Site) -> list[str]:
         for el, attr, ref in _references(doc):
             problem = _check_reference(site, page, urljoin(page_url, ref), ref)
             if problem:
-                problems.append(
-                    f"{page.path}:{el.sourceline}: <{el.tag} {attr}=\"{ref}\"> {problem}"
+                tag = el.tag.rpartition("}")[2]
+                found.setdefault(f'<{tag} {attr}="{ref}"> {problem}', []).append(
+                    f"{page.path}:{el.sourceline}"
                 )
-    return problems
+    messages = []
+    for problem, places in found.items():
+        others = sorted({place.rpartition(":")[0] for place in places[1:]} - {places[0].rpartition(":")[0]})
+        also = ""
+        if others:
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            also = f" (also on {len(others)} other page{'s' if len(others) > 1 else ''}: {shown})"
+        messages.append(f"{places[0]}: {problem}{also}")
+    return messages
 
 
 def _check_reference(site: Site, page: Page, absolute: str, ref: str) -> str | None:
