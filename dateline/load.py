@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import Diagnostic, ERROR
+from .diagnostics import Diagnostic, ERROR, WARNING
 
 try:  # libyaml is ~10x faster; the PyPI wheels include it.
     _Loader: Any = yaml.CSafeLoader
@@ -36,6 +36,8 @@ class Document:
     data: Any
     marks: dict[Path_, Pos] = field(default_factory=dict)
     key_marks: dict[Path_, Pos] = field(default_factory=dict)
+    written: dict[Path_, str] = field(default_factory=dict)
+    """The text as written of values YAML read as numbers or booleans (`0000`, `1.10`, `yes`)."""
 
     def pos(self, path: Path_ = ()) -> Pos:
         """Return the position of the value at `path`, or of its nearest ancestor."""
@@ -88,29 +90,30 @@ def read_text(path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
 
 
 def parse_yaml(text: str, shown: str) -> tuple[Document | None, Diagnostic | None]:
-    """Parse YAML text into a Document; refuse aliases, custom tags and duplicate keys."""
+    """Parse YAML text into a Document; refuse anchors, aliases, custom tags and duplicate keys."""
     try:
         node = yaml.compose(text, Loader=_Loader)
+        # Aliases would let a small file expand into a huge one, and content has no use for them.
+        anchor = _first_anchor(text) if node is not None and ("&" in text or "*" in text) else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or "invalid YAML"
-        if exc.context:
-            problem = f"{problem} ({exc.context})"
-        return None, Diagnostic(shown, pos[0], pos[1], ERROR, "yaml-syntax", problem, _yaml_hint(problem))
+        line, col, message, hint = _explain_yaml_error(exc, text)
+        code = "yaml-alias" if "alias" in message else "yaml-syntax"
+        return None, Diagnostic(shown, line, col, ERROR, code, message, hint)
     except yaml.YAMLError as exc:
         return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", str(exc).splitlines()[0])
     except RecursionError:
         return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", "YAML nesting is too deep")
+    if anchor is not None:
+        (line, col), what = anchor
+        return None, Diagnostic(shown, line, col, ERROR, "yaml-alias",
+                                f"YAML {what} are not allowed in content", "write each value out in full")
     doc = Document(shown, None)
     if node is None:
         return doc, None
     try:
         doc.data = _construct(node, (), doc, set())
     except _Refused as exc:
-        pos = _first_alias(text) if exc.code == "yaml-alias" else None
-        line, col = pos or exc.pos
-        return None, Diagnostic(shown, line, col, ERROR, exc.code, exc.message, exc.hint)
+        return None, Diagnostic(shown, exc.pos[0], exc.pos[1], ERROR, exc.code, exc.message, exc.hint)
     except RecursionError:
         return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", "YAML nesting is too deep")
     return doc, None
@@ -136,6 +139,9 @@ class RawContent:
     sources: list[Document] = field(default_factory=list)
     source_texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (file, text)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Ids whose file exists but could not be read ("events", "sources"; "tags" holds "tags.yaml"):
+    # references to them are not reported again as dangling.
+    broken: dict[str, set[str]] = field(default_factory=lambda: {"events": set(), "sources": set(), "tags": set()})
 
 
 def load_content(content_dir: Path, cache: FileCache | None = None) -> RawContent:
@@ -144,24 +150,33 @@ def load_content(content_dir: Path, cache: FileCache | None = None) -> RawConten
     root = content_dir.resolve()
     for name in ("site.yaml", "tags.yaml"):
         path = content_dir / name
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             if name == "site.yaml":
                 raw.diagnostics.append(Diagnostic(
                     display_path(path), 1, 1, ERROR, "missing-file", "content/site.yaml is missing",
                     "create it with at least title and base_url"))
             continue
-        doc = _load_checked(path, root, raw.diagnostics, cache)
+        if path.is_dir():
+            raw.diagnostics.append(_not_a_file(path, "this is a folder, not a file"))
+            doc = None
+        else:
+            doc = _load_checked(path, root, raw.diagnostics, cache)
         setattr(raw, name[:-5], doc)
+        if doc is None and name == "tags.yaml":
+            raw.broken["tags"].add(name)
     for folder, bucket in (("events", raw.events), ("sources", raw.sources)):
         for path in content_files(content_dir / folder, root, raw.diagnostics):
             if path.suffix == ".yaml":
                 doc = _load_checked(path, root, raw.diagnostics, cache)
                 if doc is not None:
                     bucket.append(doc)
+                else:
+                    raw.broken[folder].add(path.stem)
             elif folder == "sources" and path.suffix == ".txt":
                 text, problem = (cache.read_text if cache else read_text)(path, display_path(path))
                 if problem:
                     raw.diagnostics.append(problem)
+                    raw.broken[folder].add(path.stem)
                 else:
                     raw.source_texts[path.stem] = (display_path(path), text)
     return raw
@@ -170,30 +185,57 @@ def load_content(content_dir: Path, cache: FileCache | None = None) -> RawConten
 def content_files(folder: Path, root: Path, diagnostics: list[Diagnostic]) -> list[Path]:
     """List a content folder's files in name order, refusing links out of content/ and stray folders."""
     if not folder.is_dir():
+        if folder.exists():
+            diagnostics.append(_not_a_file(folder, f"content/{folder.name} must be a folder"))
         return []
+    if not _is_inside(folder, root):
+        diagnostics.append(_outside(folder))
+        return []
+    wanted = (".yaml", ".txt") if folder.name == "sources" else (".yaml",)
     found = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         path = Path(entry.path)
         if entry.name.startswith("."):
-            continue
+            continue  # editors' swap and backup files
         if entry.is_symlink() and not _is_inside(path, root):
-            diagnostics.append(Diagnostic(
-                display_path(path), 1, 1, ERROR, "symlink-outside",
-                "symbolic link points outside the content folder", "copy the file into content/ instead"))
+            diagnostics.append(_outside(path))
             continue
+        suffix = path.suffix.lower()
         if entry.is_dir():
-            if entry.name.endswith((".yaml", ".yml", ".txt")):
-                diagnostics.append(Diagnostic(
-                    display_path(path), 1, 1, ERROR, "not-a-file",
-                    "this is a folder named like a content file", "remove or rename the folder"))
+            if suffix in (".yaml", ".yml", ".txt"):
+                diagnostics.append(_not_a_file(path, "this is a folder named like a content file",
+                                               "remove or rename the folder"))
+            elif any(p.suffix.lower() in (".yaml", ".yml") for p in path.rglob("*")):
+                diagnostics.append(_not_a_file(
+                    path, f"folders inside content/{folder.name}/ are not read, so the files in it would be lost",
+                    f"move its files up into content/{folder.name}/"))
             continue
-        if path.suffix == ".yml":
+        if not entry.is_file():
+            diagnostics.append(_not_a_file(path, "this is not a regular file"))
+            continue
+        if suffix in (".yml", ".yaml") and path.suffix != ".yaml":
             diagnostics.append(Diagnostic(
                 display_path(path), 1, 1, ERROR, "bad-extension",
-                "content files use the .yaml extension", f"rename it to {path.stem}.yaml"))
+                f"content files use the .yaml extension, not {path.suffix}", f"rename it to {path.stem}.yaml"))
+            continue
+        if path.suffix not in wanted:
+            if not entry.name.lower().startswith("readme"):
+                diagnostics.append(Diagnostic(
+                    display_path(path), 1, 1, WARNING, "ignored-file",
+                    f"this file is not read: content/{folder.name}/ holds {' and '.join(wanted)} files",
+                    "move it elsewhere, or rename it if it is content"))
             continue
         found.append(path)
     return found
+
+
+def _not_a_file(path: Path, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(display_path(path), 1, 1, ERROR, "not-a-file", message, hint)
+
+
+def _outside(path: Path) -> Diagnostic:
+    return Diagnostic(display_path(path), 1, 1, ERROR, "symlink-outside",
+                      "symbolic link points outside the content folder", "copy the file into content/ instead")
 
 
 def _is_inside(path: Path, root: Path) -> bool:
@@ -207,9 +249,7 @@ def _is_inside(path: Path, root: Path) -> bool:
 def _load_checked(path: Path, root: Path, diagnostics: list[Diagnostic],
                   cache: FileCache | None = None) -> Document | None:
     if path.is_symlink() and not _is_inside(path, root):
-        diagnostics.append(Diagnostic(
-            display_path(path), 1, 1, ERROR, "symlink-outside",
-            "symbolic link points outside the content folder", "copy the file into content/ instead"))
+        diagnostics.append(_outside(path))
         return None
     doc, problem = (cache.load_yaml_file if cache else load_yaml_file)(path)
     if problem:
@@ -225,56 +265,108 @@ def _construct(node: yaml.Node, path: Path_, doc: Document, seen: set[int]) -> A
     if id(node) in seen:
         # The composer shares one node object between an anchor and its aliases.
         raise _Refused(_pos(node), "yaml-alias", "YAML anchors and aliases are not allowed in content",
-                       "write the value out in full")
+                       "write each value out in full")
     seen.add(id(node))
     doc.marks[path] = _pos(node)
     tag = node.tag
     if isinstance(node, yaml.MappingNode):
         if tag != _TAG + "map":
-            raise _Refused(_pos(node), "yaml-tag", f"YAML tag '{tag}' is not allowed", "remove the tag")
+            raise _tag_refused(node)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
-                raise _Refused(_pos(key_node), "yaml-alias", "YAML merge keys ('<<') are not allowed in content")
+                raise _Refused(_pos(key_node), "yaml-alias", "YAML merge keys ('<<') are not allowed in content",
+                               "write the keys out in full")
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                raise _Refused(_pos(key_node), "yaml-syntax", "mapping keys must be plain text")
+                raise _Refused(_pos(key_node), "yaml-syntax", "mapping keys must be plain text",
+                               "write 'key: value'; a key cannot be a list or a mapping")
             key = str(key_node.value)
             if key in result:
-                raise _Refused(_pos(key_node), "duplicate-key", f"key '{key}' appears twice in this mapping",
-                               "remove one of them")
+                first = doc.key_marks.get(path + (key,), (0, 0))[0]
+                raise _Refused(_pos(key_node), "duplicate-key",
+                               f"key '{key}' appears twice in this mapping (first on line {first})",
+                               "remove one of them; YAML would silently keep only the last")
             doc.key_marks[path + (key,)] = _pos(key_node)
             result[key] = _construct(value_node, path + (key,), doc, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
         if tag != _TAG + "seq":
-            raise _Refused(_pos(node), "yaml-tag", f"YAML tag '{tag}' is not allowed", "remove the tag")
+            raise _tag_refused(node)
         return [_construct(item, path + (i,), doc, seen) for i, item in enumerate(node.value)]
     if tag not in _SCALAR_TAGS:
-        raise _Refused(_pos(node), "yaml-tag", f"YAML tag '{tag}' is not allowed", "remove the tag")
+        raise _tag_refused(node)
     if tag == _TAG + "str" or tag == _TAG + "timestamp":
         # Dates stay as written; dateline.dates parses them with precision intact.
         return node.value
+    doc.written[path] = node.value
     if tag == _TAG + "null":
         return None
     return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
 
 
-def _first_alias(text: str) -> Pos | None:
-    # The composed tree cannot say where an alias was written; the event stream can.
+def _tag_refused(node: yaml.Node) -> _Refused:
+    tag = node.tag
+    shown = "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    hint = "content is plain data: remove the tag"
+    if isinstance(node, yaml.ScalarNode):
+        hint += f", or put the whole value in quotes if it is text: \"{shown} {_clip(node.value, 30)}\""
+    return _Refused(_pos(node), "yaml-tag", f"YAML tag '{shown}' is not allowed in content", hint)
+
+
+def _first_anchor(text: str) -> tuple[Pos, str] | None:
+    # The composed tree forgets anchors; the event stream keeps them with their positions.
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.AliasEvent):
-            return event.start_mark.line + 1, event.start_mark.column + 1
+            return (event.start_mark.line + 1, event.start_mark.column + 1), f"aliases (*{event.anchor})"
+        if getattr(event, "anchor", None):
+            return (event.start_mark.line + 1, event.start_mark.column + 1), f"anchors (&{event.anchor})"
     return None
 
 
-def _yaml_hint(problem: str) -> str:
-    if "tab" in problem or "\t" in problem:
-        return "YAML indentation must use spaces, not tabs"
-    if "could not find expected ':'" in problem or "mapping values are not allowed" in problem:
-        return "check the indentation, and quote text that contains ': '"
-    if "found unexpected end of stream" in problem or "found unexpected end" in problem:
-        return "a quoted string may be missing its closing quote"
-    return ""
+def _explain_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str, str]:
+    """Turn a PyYAML error into (line, column, message, hint) an analyst can act on."""
+    problem, context = exc.problem or "invalid YAML", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    opened = exc.context_mark
+    lines = text.split("\n")
+    at = lines[line - 1][col - 1: col] if 0 < line <= len(lines) else ""
+    indent = lines[line - 1][: col] if 0 < line <= len(lines) else ""
+    if at == "\t" or "tab" in problem or ("\t" in indent and not indent.strip(" \t")):
+        return line, col, "a tab character is used for indentation", \
+            "YAML indentation must use spaces, not tabs: replace the tab with spaces"
+    if "quoted scalar" in context and "end of stream" in problem and opened:
+        return opened.line + 1, opened.column + 1, "this quoted text is never closed", \
+            "add the closing quote; inside double quotes write \\\" for a quote, inside single quotes ''"
+    if context.startswith("while parsing a flow") and opened:
+        what, close = ("list", "]") if "sequence" in context else ("mapping", "}")
+        return opened.line + 1, opened.column + 1, \
+            f"the {what} that opens here is not closed properly (YAML stopped at line {line}, column {col})", \
+            f"check for the closing '{close}', and put items that contain ',', ':', '[' or '{{' in quotes"
+    if "simple key" in context and opened:
+        return opened.line + 1, opened.column + 1, "this line is neither 'key: value' nor part of a text block", \
+            "add ': value' after the key, or indent the line to continue the text above"
+    if "single document" in context:
+        return line, col, "the file holds more than one YAML document", \
+            "a content file holds one document: remove the second '---'"
+    if "undefined alias" in problem:
+        return line, col, "YAML aliases (*name) are not allowed in content", \
+            "write the value out in full; text starting with '*' must be quoted"
+    if "cannot start any token" in problem and at:
+        return line, col, f"a value cannot start with '{at}'", f"put the whole value in quotes: \"{at}...\""
+    message = f"{problem} ({context})" if context else problem
+    if "mapping values are not allowed" in problem:
+        return line, col, "unexpected ': ' in this value", \
+            "put text that contains ': ' in quotes, or check this line's indentation"
+    if "expected key" in problem or "block end" in problem or "expected '-'" in problem:
+        return line, col, f"the indentation or quoting of this line is off (YAML: {message})", \
+            "keys of one mapping start in the same column, list items each start with '- ', " \
+            "and a quoted value must end at its closing quote"
+    return line, col, message, ""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def load_static(template_dirs: list[Path], content_dir: Path, diagnostics: Any) -> dict[str, bytes]:
