@@ -23,6 +23,22 @@ def report(title: str, problems: list[str]) -> str:
     return f"{title} ({len(problems)}):\n  " + "\n  ".join(problems)
 
 
+def by_page(found: list[tuple[str, str]]) -> list[str]:
+    """Turn (page, problem) pairs into lines; a problem many pages share is one line naming them."""
+    pages: dict[str, list[str]] = {}
+    for page, problem in found:
+        if page not in pages.setdefault(problem, []):
+            pages[problem].append(page)
+    lines = []
+    for problem, where in pages.items():
+        also = ""
+        if len(where) > 1:
+            shown = ", ".join(where[1:4]) + (", ..." if len(where) > 4 else "")
+            also = f" (also on {len(where) - 1} other page{'s' if len(where) > 2 else ''}: {shown})"
+        lines.append(f"{where[0]}: {problem}{also}")
+    return lines
+
+
 def is_offsite(url: str) -> bool:
     """Tell whether the browser would fetch url from anywhere but our local server."""
     parts = urlsplit(url)
@@ -70,7 +86,8 @@ def home_page(site: Site) -> Page:
 def _watch(tab, problems: list[str], *, expected_404: str | None = None) -> None:
     def on_console(msg):
         if msg.type == "error" and not (expected_404 and msg.location.get("url") == expected_404):
-            problems.append(f"console error: {msg.text}")
+            where = msg.location.get("url") or ""
+            problems.append(f"console error: {msg.text}" + (f" [{where}]" if where else ""))
 
     def on_response(response):
         if response.status >= 400 and response.url != expected_404:
@@ -124,8 +141,8 @@ def test_every_page_loads_without_errors_or_offsite_requests(site, server, clean
         if response is None or response.status != 200:
             found.append(f"page answered HTTP {response.status if response else 'nothing'}")
         tab.close()
-        problems += [f"{page.path}: {p}" for p in found]
-    assert not problems, report("pages with console errors or failed/off-site requests", problems)
+        problems += [(page.path, p) for p in found]
+    assert not problems, report("console errors or failed/off-site requests", by_page(problems))
 
 
 @browser_test
@@ -201,11 +218,11 @@ def test_axe_finds_no_wcag_a_or_aa_violations(site, server, browser, axe_js, sch
             tab.add_script_tag(path=str(axe_js))
             for v in tab.evaluate(AXE_RUN, AXE_TAGS):
                 targets = ", ".join(v["targets"][:5]) + (" ..." if len(v["targets"]) > 5 else "")
-                problems.append(f"{page.path}: [{v['impact']}] {v['id']}: {v['help']} -> {targets}")
+                problems.append((page.path, f"[{v['impact']}] {v['id']}: {v['help']} -> {targets}"))
             tab.close()
     finally:
         context.close()
-    assert not problems, report(f"axe violations in the {scheme} scheme", problems)
+    assert not problems, report(f"axe violations in the {scheme} scheme", by_page(problems))
 
 
 # --- e. keyboard ------------------------------------------------------------------
@@ -318,19 +335,15 @@ def test_no_page_scrolls_sideways(site, server, browser, screenshot_dir: Path, w
             tab = open_page(context, server, page)
             viewport = tab.evaluate("document.querySelector('meta[name=viewport]')?.content || ''")
             if page.redirect_to is None and "width=device-width" not in viewport:
-                problems.append(
-                    f"{page.path}: no <meta name=viewport content=\"width=device-width, ...\">, "
-                    "so phones lay it out 980px wide"
-                )
+                problems.append((page.path, "no <meta name=viewport content=\"width=device-width, ...\">, "
+                                 "so phones lay it out 980px wide"))
             if page.path in shots:
                 tab.screenshot(path=str(screenshot_dir / f"{shots[page.path]}-{width}.png"), full_page=True)
             result = tab.evaluate(OVERFLOW)
             if result["scrollWidth"] > min(result["clientWidth"], result["innerWidth"]):
-                problems.append(
-                    f"{page.path}: scrolls sideways at {width}px (content {result['scrollWidth']}px wide "
-                    f"> viewport {result['clientWidth']}px); widest: {'; '.join(result['culprits'])}"
-                )
+                problems.append((page.path, f"scrolls sideways (content {result['scrollWidth']}px wide "
+                                 f"> viewport {result['clientWidth']}px); widest: {'; '.join(result['culprits'])}"))
             tab.close()
     finally:
         context.close()
-    assert not problems, report(f"layout problems at {width}px", problems)
+    assert not problems, report(f"layout problems at {width}px", by_page(problems))
