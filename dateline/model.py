@@ -143,3 +143,4 @@ class Site:
     sources: dict[str, Source] = field(hash=False)
     events: tuple[Event, ...] = ()  # chronological; drafts only when asked for
     by_id: dict[str, Event] = field(default_factory=dict, hash=False)
+    history: Any = field(default=None, hash=False, compare=False)  # dateline.history.History, set at build time

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from .history import changes_context
 from .model import Event, Site
 
 HOME_EVENTS = 100
@@ -126,6 +127,7 @@ def plan_pages(site: Site) -> list[Page]:
     pages.append(Page("sources/", "sources.html", {"counts": {s: len(cited[s]) for s in site.sources}}))
     for source_id, source in sorted(site.sources.items()):
         pages.append(Page(f"sources/{source_id}/", "source.html", {"source": source, "events": cited[source_id]}))
+    pages.append(Page("changes/", "changes.html", changes_context(site)))
     pages.append(Page("404.html", "404.html", {}))
     return pages
 

