@@ -76,16 +76,19 @@ def read_text(path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
     except OSError as exc:
         return None, Diagnostic(shown, 1, 1, ERROR, "unreadable", f"cannot read file: {exc.strerror}")
     if b"\x00" in raw:
-        return None, Diagnostic(shown, 1, 1, ERROR, "binary-file", "file contains NUL bytes; it is not a text file")
+        return None, Diagnostic(shown, 1, 1, ERROR, "binary-file", "file contains NUL bytes; it is not a text file",
+                                "content files are UTF-8 text; if an editor saved it as UTF-16, save it as UTF-8")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Diagnostic(
-            shown, line, col, ERROR, "encoding",
-            f"invalid UTF-8 byte 0x{raw[exc.start]:02x}", "save the file as UTF-8",
-        )
+        byte = raw[exc.start]
+        guess = bytes([byte]).decode("cp1252", errors="replace")
+        hint = "save the file as UTF-8"
+        if guess != "\ufffd" and not guess.isascii():
+            hint += f" (this byte is '{guess}' in the Windows-1252 encoding the file was probably saved in)"
+        return None, Diagnostic(shown, line, col, ERROR, "encoding", f"invalid UTF-8 byte 0x{byte:02x}", hint)
     return text.replace("\r\n", "\n"), None
 
 
@@ -99,6 +102,13 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, Diagnostic | Non
         line, col, message, hint = _explain_yaml_error(exc, text)
         code = "yaml-alias" if "alias" in message else "yaml-syntax"
         return None, Diagnostic(shown, line, col, ERROR, code, message, hint)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return None, Diagnostic(shown, line, col, ERROR, "yaml-syntax",
+                                f"the control character U+{ord(char):04X} is not allowed in content",
+                                "delete it: it is invisible in most editors and often comes from copy and paste")
     except yaml.YAMLError as exc:
         return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", str(exc).splitlines()[0])
     except RecursionError:
@@ -339,10 +349,15 @@ def _explain_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int,
         return opened.line + 1, opened.column + 1, "this quoted text is never closed", \
             "add the closing quote; inside double quotes write \\\" for a quote, inside single quotes ''"
     if context.startswith("while parsing a flow") and opened:
-        what, close = ("list", "]") if "sequence" in context else ("mapping", "}")
-        return opened.line + 1, opened.column + 1, \
-            f"the {what} that opens here is not closed properly (YAML stopped at line {line}, column {col})", \
-            f"check for the closing '{close}', and put items that contain ',', ':', '[' or '{{' in quotes"
+        bracket = _unclosed_bracket(text, opened.index if context == "while parsing a flow node" else None)
+        if context != "while parsing a flow node":
+            bracket = ("[" if "sequence" in context else "{", opened.line + 1, opened.column + 1)
+        if bracket:
+            char, b_line, b_col = bracket
+            what, close = ("list", "]") if char == "[" else ("mapping", "}")
+            return b_line, b_col, \
+                f"the {what} that opens here is not closed properly (YAML stopped at line {line}, column {col})", \
+                f"check for the closing '{close}', and put items that contain ',', ':', '[' or '{{' in quotes"
     if "simple key" in context and opened:
         return opened.line + 1, opened.column + 1, "this line is neither 'key: value' nor part of a text block", \
             "add ': value' after the key, or indent the line to continue the text above"
@@ -363,6 +378,32 @@ def _explain_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int,
             "keys of one mapping start in the same column, list items each start with '- ', " \
             "and a quoted value must end at its closing quote"
     return line, col, message, ""
+
+
+def _unclosed_bracket(text: str, upto: int | None) -> tuple[str, int, int] | None:
+    """Return the innermost '[' or '{' still open at `upto`, skipping quoted text and comments."""
+    stack: list[tuple[str, int]] = []
+    i, end = 0, len(text) if upto is None else min(upto, len(text))
+    while i < end:
+        c = text[i]
+        if c in "\"'":
+            close = text.find(c, i + 1)
+            while c == '"' and close > 0 and text[close - 1] == "\\":
+                close = text.find(c, close + 1)
+            i = end if close < 0 else close
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            i = text.find("\n", i) if "\n" in text[i:] else end
+            continue
+        elif c in "[{":
+            stack.append((c, i))
+        elif c in "]}" and stack:
+            stack.pop()
+        i += 1
+    if not stack:
+        return None
+    char, index = stack[-1]
+    line = text.count("\n", 0, index) + 1
+    return char, line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _clip(text: str, limit: int) -> str:

@@ -14,6 +14,7 @@ from .load import Document, RawContent
 from .model import (Event, FieldDef, Location, Quote, Site, SiteConfig, Source, Tag, Update)
 from .quotes import SourceText
 
+_PLACEHOLDER_DATE = parse_date("0001")
 _FIELD_CHECKS = {
     "string": "text", "integer": "integer", "number": "number", "boolean": "boolean", "date": "date",
 }
@@ -38,12 +39,15 @@ def validate_site_config(doc: Document | None, report: Report) -> SiteConfig | N
         timezone = "UTC"
     fields = []
     for field_id, spec in clean.get("fields", {}).items():
-        values = tuple(spec.get("values", ()))
         check_kind = _FIELD_CHECKS[spec["type"]]
-        for i, value in enumerate(values):
+        values = []
+        for i, value in enumerate(spec.get("values", ())):
             probe = Report()
             if schema.check(doc, ("fields", field_id, "values", i), value, schema.Field(check_kind), probe) is None:
                 report.extend(probe.items)
+            else:
+                values.append(value)
+        values = tuple(values)
         fields.append(FieldDef(field_id, spec["type"], spec.get("label", field_id), spec.get("unit", ""),
                                values, spec.get("filter", False), spec.get("description", "")))
     options = clean.get("options", {})
@@ -94,25 +98,32 @@ def validate_source(doc: Document, texts: dict[str, tuple[str, str]], report: Re
     )
 
 
-def validate_event(doc: Document, config: SiteConfig | None, report: Report) -> Event | None:
-    """Check one event file against the schema and the site's own fields."""
+def validate_event(doc: Document, config: SiteConfig | None, report: Report, *,
+                   unchecked_fields: frozenset[str] = frozenset()) -> Event | None:
+    """Check one event file against the schema and the site's own fields.
+
+    An event with errors in its own values is still returned (with an empty title or a placeholder
+    date) so that its references are checked too; the errors keep the site from being built.
+    `unchecked_fields` are site fields whose definition is broken: their values are not checked.
+    """
     event_id = PurePath(doc.file).stem
     if not _check_id(doc, event_id, report):
         return None
     data = _expect_mapping(doc, report)
     if data is None:
         return None
-    clean = schema.check_mapping(doc, (), data, schema.EVENT, report)
-    if clean is None:
-        return None
-    date = _date(doc, ("date",), clean["date"], report)
+    errors = len(report.errors)
+    clean = schema.check_mapping(doc, (), data, schema.EVENT, report, _misplaced_event_keys(config), partial=True)
+    date = _date(doc, ("date",), clean.get("date"), report)
     end_date = _date(doc, ("end_date",), clean.get("end_date"), report)
     if date is None:
-        return None
-    if end_date is not None and is_before(end_date, date):
+        if len(report.errors) == errors:  # pragma: no cover - check_mapping reports a missing date
+            report.error(doc.file, (1, 1), "missing-field", "required key 'date' is missing")
+        date = _PLACEHOLDER_DATE
+    elif end_date is not None and is_before(end_date, date):
         report.error(doc.file, doc.pos(("end_date",)), "end-before-start",
                      f"end_date {end_date.iso} is before date {date.iso}", "swap them or correct the end date")
-    details = _details(doc, clean.get("details"), config, report)
+    details = _details(doc, clean.get("details"), config, report, unchecked_fields)
     quotes = tuple(
         Quote(q["text"], q["source"], q.get("speaker", ""), q.get("note", ""), line=doc.pos(("quotes", i))[0])
         for i, q in enumerate(clean.get("quotes", []))
@@ -124,8 +135,8 @@ def validate_event(doc: Document, config: SiteConfig | None, report: Report) -> 
             updates.append(Update(when, u["note"]))
     location = clean.get("location")
     return Event(
-        id=event_id, date=date, title=" ".join(clean["title"].split()), summary=clean["summary"], file=doc.file,
-        end_date=end_date, circa=clean.get("circa", False), tags=tuple(clean.get("tags", [])),
+        id=event_id, date=date, title=" ".join(clean.get("title", "").split()), summary=clean.get("summary", ""),
+        file=doc.file, end_date=end_date, circa=clean.get("circa", False), tags=tuple(clean.get("tags", [])),
         details=details, quotes=quotes, sources=tuple(clean.get("sources", [])),
         related=tuple(clean.get("related", [])), status=clean.get("status", "published"),
         updates=tuple(sorted(updates, key=lambda u: u.date.sort_key)), aliases=tuple(clean.get("aliases", [])),
@@ -147,13 +158,13 @@ def validate_content(raw: RawContent, *, drafts: bool = False,
             sources[source.id] = source
     events = {}
     docs = {}
+    unchecked = _broken_fields(raw.site, config)
     for doc in raw.events:
-        event = validate_event(doc, config, report)
+        event = validate_event(doc, config, report, unchecked_fields=unchecked)
         if event is not None:
             events[event.id] = event
             docs[event.id] = doc
-    check_ids(events, docs, report)
-    check_references(events, docs, tags, sources, report)
+    cross_check(raw, events, docs, tags, sources, report)
     (verify or QuoteVerifier()).verify_all(events, docs, sources, report)
     if config is None or report.errors:
         return None, report
@@ -162,43 +173,115 @@ def validate_content(raw: RawContent, *, drafts: bool = False,
     return site, report
 
 
+def cross_check(raw: RawContent, events: dict[str, Event], docs: dict[str, Document], tags: dict[str, Tag],
+                sources: dict[str, Source], report: Report) -> None:
+    """Check what spans files: ids and aliases, references, and article texts without a source."""
+    check_ids(events, docs, report)
+    broken = {key: set(ids) for key, ids in raw.broken.items()}
+    if raw.tags is not None and raw.tags.data is not None:
+        if isinstance(raw.tags.data, dict):
+            broken["tags"] |= {str(key) for key in raw.tags.data} - set(tags)
+        else:
+            broken["tags"].add("tags.yaml")
+    broken["events"] |= {PurePath(d.file).stem for d in raw.events} - set(events)
+    broken["sources"] |= {PurePath(d.file).stem for d in raw.sources} - set(sources)
+    check_references(events, docs, tags, sources, report, broken)
+    check_source_texts(raw, report)
+
+
 def check_ids(events: dict[str, Event], docs: dict[str, Document], report: Report) -> None:
     """Report aliases that collide with an event id or with another alias."""
     owner: dict[str, str] = {}
     for event_id in sorted(events):
+        doc = docs[event_id]
         for i, alias in enumerate(events[event_id].aliases):
-            doc = docs[event_id]
-            if alias in events:
-                report.error(doc.file, doc.pos(("aliases", i)), "duplicate-id",
+            pos = doc.pos(("aliases", i))
+            if alias == event_id:
+                report.error(doc.file, pos, "duplicate-id", f"alias '{alias}' is this event's own id",
+                             "list only former ids under aliases")
+            elif alias in events:
+                report.error(doc.file, pos, "duplicate-id",
                              f"alias '{alias}' is already the id of another event ({events[alias].file})",
                              "an alias must be a former id that no event uses now")
+            elif owner.get(alias) == event_id:
+                report.error(doc.file, pos, "duplicate-id", f"alias '{alias}' is listed twice",
+                             "remove the repeated entry")
             elif alias in owner:
-                report.error(doc.file, doc.pos(("aliases", i)), "duplicate-id",
-                             f"alias '{alias}' is also an alias of event '{owner[alias]}'")
+                report.error(doc.file, pos, "duplicate-id",
+                             f"alias '{alias}' is also an alias of event '{owner[alias]}' ({events[owner[alias]].file})",
+                             "a former id can redirect to only one event")
             else:
                 owner[alias] = event_id
 
 
 def check_references(events: dict[str, Event], docs: dict[str, Document], tags: dict[str, Tag],
-                     sources: dict[str, Source], report: Report) -> None:
-    """Report tags, sources and related events that do not exist."""
+                     sources: dict[str, Source], report: Report,
+                     broken: dict[str, set[str]] | None = None) -> None:
+    """Report tags, sources and related events that do not exist.
+
+    Ids in `broken` have a file with its own error, so references to them are not reported again.
+    """
+    broken = broken or {}
+    if "tags.yaml" in broken.get("tags", ()):
+        tags = _Everything()  # tags.yaml itself is broken: every tag reference would be noise
     for event_id, event in events.items():
         doc = docs[event_id]
         for key, ids, known, where in (("tags", event.tags, tags, "content/tags.yaml"),
                                        ("sources", event.sources, sources, "content/sources/"),
                                        ("related", event.related, events, "content/events/")):
+            code, noun = {"tags": ("unknown-tag", "tag"), "sources": ("unknown-source", "source"),
+                          "related": ("unknown-event", "event")}[key]
+            skip = broken.get("events" if key == "related" else key, set())
             for i, ref in enumerate(ids):
-                if ref not in known:
-                    code = {"tags": "unknown-tag", "sources": "unknown-source", "related": "unknown-event"}[key]
-                    report.error(doc.file, doc.pos((key, i)), code, f"{key[:-1] if key != 'related' else 'event'} "
-                                 f"'{ref}' is not in {where}", schema.did_you_mean(ref, list(known)))
+                if ref not in known and ref not in skip:
+                    report.error(doc.file, doc.pos((key, i)), code, f"{noun} '{ref}' is not in {where}",
+                                 schema.did_you_mean(ref, list(known)) or _add_hint(key, ref))
         for i, quote in enumerate(event.quotes):
-            if quote.source not in sources:
+            if quote.source not in sources and quote.source not in broken.get("sources", set()):
                 report.error(doc.file, doc.pos(("quotes", i, "source")), "unknown-source",
                              f"source '{quote.source}' is not in content/sources/",
-                             schema.did_you_mean(quote.source, list(sources)))
+                             schema.did_you_mean(quote.source, list(sources)) or _add_hint("sources", quote.source))
         if event_id in event.related:
             report.warning(doc.file, doc.pos(("related",)), "self-related", "event lists itself as related")
+
+
+def check_source_texts(raw: RawContent, report: Report) -> None:
+    """Warn about article texts (sources/<id>.txt) that no source file claims."""
+    claimed = {PurePath(d.file).stem for d in raw.sources} | raw.broken.get("sources", set())
+    for source_id, (file, _text) in sorted(raw.source_texts.items()):
+        if source_id not in claimed:
+            report.warning(file, (1, 1), "orphan-text", f"no source file {source_id}.yaml goes with this text",
+                           f"add content/sources/{source_id}.yaml with at least a title, or rename the .txt file")
+
+
+class _Everything(dict):
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def _add_hint(key: str, ref: str) -> str:
+    if key == "tags":
+        return f"add '{ref}' to content/tags.yaml, or remove it here"
+    if key == "sources":
+        return f"add content/sources/{ref}.yaml, or correct the id"
+    return f"check the id: events are named by their file, content/events/{ref}.yaml"
+
+
+def _broken_fields(site: Document | None, config: SiteConfig | None) -> frozenset[str]:
+    fields = site.data.get("fields") if site is not None and isinstance(site.data, dict) else None
+    if not isinstance(fields, dict):
+        return frozenset()
+    return frozenset(str(key) for key in fields) - {f.id for f in (config.fields if config else ())}
+
+
+def _misplaced_event_keys(config: SiteConfig | None) -> dict[str, str]:
+    hints = {key: f"'{key}' belongs to each quote: quotes: - text: ... {key}: ..." for key in schema.QUOTE}
+    hints.update({key: f"'{key}' belongs under location:" for key in schema.LOCATION})
+    hints["id"] = "an event's id is its file name; rename the file to change it"
+    hints["published"] = hints["url"] = "sources are described in content/sources/<id>.yaml and cited by id"
+    for f in config.fields if config else ():
+        hints[f.id] = f"'{f.id}' is one of the site's fields: put it under details:"
+    return hints
 
 
 class QuoteVerifier:
@@ -254,10 +337,17 @@ class QuoteVerifier:
         return self._results[key]
 
 
+_NEEDS = {
+    "events": "an event needs at least date, title and summary",
+    "sources": "a source needs at least a title",
+    "site.yaml": "site.yaml needs at least title and base_url",
+}
+
+
 def _expect_mapping(doc: Document, report: Report) -> dict[str, Any] | None:
     if doc.data is None:
-        report.error(doc.file, (1, 1), "empty-file", "file is empty", "an event needs at least date, title and summary"
-                     if "events" in doc.file else "")
+        report.error(doc.file, (1, 1), "empty-file", "file is empty", _NEEDS.get(PurePath(doc.file).parent.name)
+                     or _NEEDS.get(PurePath(doc.file).name, ""))
         return None
     if not isinstance(doc.data, dict):
         report.error(doc.file, doc.pos(), "not-mapping",
@@ -270,8 +360,10 @@ def _expect_mapping(doc: Document, report: Report) -> dict[str, Any] | None:
 def _check_id(doc: Document, file_id: str, report: Report) -> bool:
     if schema.ID_RE.match(file_id):
         return True
-    report.error(doc.file, (1, 1), "bad-id", f"file name '{file_id}' is not a valid id",
-                 schema.ID_HINT + "; rename the file")
+    message, _ = schema.explain_id(file_id)
+    suggestion = schema.suggest_id(file_id)
+    report.error(doc.file, (1, 1), "bad-id", f"the file name is the id, and {message}",
+                 schema.ID_HINT + (f"; rename the file to {suggestion}.yaml" if suggestion else ""))
     return False
 
 
@@ -286,7 +378,7 @@ def _date(doc: Document, path: tuple[Any, ...], value: Any, report: Report) -> F
 
 
 def _details(doc: Document, values: dict[str, Any] | None, config: SiteConfig | None,
-             report: Report) -> tuple[tuple[str, Any], ...]:
+             report: Report, unchecked: frozenset[str] = frozenset()) -> tuple[tuple[str, Any], ...]:
     if not values or config is None:
         return ()
     fields = {f.id: f for f in config.fields}
@@ -294,6 +386,8 @@ def _details(doc: Document, values: dict[str, Any] | None, config: SiteConfig | 
     for key, value in values.items():
         path = ("details", key)
         field = fields.get(key)
+        if key in unchecked and field is None:
+            continue
         if field is None:
             report.error(doc.file, doc.key_pos(path), "unknown-field", f"'{key}' is not one of the site's fields",
                          schema.did_you_mean(key, list(fields)) or f"declare it under fields: in {config.file}")
@@ -308,7 +402,8 @@ def _details(doc: Document, values: dict[str, Any] | None, config: SiteConfig | 
         if field.values and clean not in field.values:
             report.error(doc.file, doc.pos(path), "bad-value",
                          f"'{clean}' is not an allowed value of {key}: {', '.join(map(str, field.values))}",
-                         schema.did_you_mean(str(clean), [str(v) for v in field.values]))
+                         schema.did_you_mean(str(clean), [str(v) for v in field.values])
+                         or f"add it to the values of {key} under fields: in {config.file}")
             continue
         out.append((key, clean))
     order = {f.id: i for i, f in enumerate(config.fields)}
