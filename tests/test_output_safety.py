@@ -1,0 +1,190 @@
+"""Output safety: the build writes only its output folder, refuses dangerous ones, copies
+content/static/ verbatim and never leaves a damaged site, even when killed mid-write."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, make_site, run_cli, snapshot
+from dateline.output import OutputError, safe_join
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file and link under folder (links as their target), to prove nothing changed."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            out[rel] = b"-> " + os.readlink(path).encode()
+        elif path.is_file():
+            out[rel] = path.read_bytes()
+    return out
+
+
+@pytest.mark.parametrize("out", [
+    "{site}",                 # the source folder itself
+    "{site}/.",
+    "{site}/content",         # the content folder
+    "{site}/content/site",    # inside content/
+    "{site}/content/events",
+    "{site}/templates",       # the templates folder
+    "{site}/..",              # a parent of the source folder
+    "{parent}",
+    "/",                      # the filesystem root
+    "{repo}",                 # the Dateline repository
+    "{repo}/..",
+    "{link}",                 # a link to the source folder
+])
+def test_dangerous_output_folders_are_refused(out: str, tmp_path: Path) -> None:
+    site = make_site(tmp_path / "work" / "s")
+    (site / "templates").mkdir()
+    (site / "templates/404.html").write_text("{% extends 'base.html' %}")
+    (tmp_path / "link").symlink_to(site)
+    before = tree(tmp_path)
+    target = out.format(site=site, parent=site.parent, repo=REPO, link=tmp_path / "link")
+    result = run_cli("build", "--source", str(site), "--out", target)
+    assert result.returncode == 2, result.stderr
+    assert "refusing" in result.stderr and "Traceback" not in result.stderr
+    assert tree(tmp_path) == before, "nothing was written, moved or deleted"
+
+
+def test_output_beside_the_source_is_fine(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "s")
+    result = run_cli("build", "--source", str(site), "--out", str(tmp_path / "public"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "public/index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "s"], "no temporary folders left behind"
+
+
+@pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../../x", "a\\..\\b", "a\x00b", "", "..", "a/..",
+                                 "//etc/passwd"])
+def test_safe_join_refuses_escapes(rel: str, tmp_path: Path) -> None:
+    with pytest.raises(OutputError):
+        safe_join(tmp_path, rel)
+
+
+def test_safe_join_accepts_plain_paths(tmp_path: Path) -> None:
+    assert safe_join(tmp_path, "events/x/index.html") == tmp_path / "events/x/index.html"
+    assert safe_join(tmp_path, ".well-known/security.txt") == tmp_path / ".well-known/security.txt"
+    # redundant separators and '.' are normalised away, and stay inside
+    assert safe_join(tmp_path, "a//b") == safe_join(tmp_path, "./a/./b") == tmp_path / "a/b"
+
+
+# --- content/static/ ---------------------------------------------------------------------------------
+
+STATIC = {
+    "content/static/CNAME": b"timeline.example.org\n",
+    "content/static/.nojekyll": b"",
+    "content/static/.well-known/security.txt": b"Contact: mailto:security@example.org\n",
+    "content/static/images/map.png": bytes(range(256)) * 8,
+    "content/static/downloads/notes v2 (final).txt": "Übersicht — ✓\r\n".encode("utf-8"),
+    "content/static/_headers": b"/*\n  X-Frame-Options: DENY\n",
+}
+
+
+def test_static_files_are_copied_verbatim_dotfiles_included(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "s", files=STATIC)
+    result = run_cli("build", "--source", str(site))
+    assert result.returncode == 0, result.stderr
+    out = snapshot(site / "site")
+    for rel, data in STATIC.items():
+        assert out[rel.removeprefix("content/static/")] == data, rel
+    # and they survive the next build, which replaces the whole folder
+    (site / "content/events/2019-first-test.yaml").write_text(
+        (site / "content/events/2019-first-test.yaml").read_text().replace("First test", "The first test"))
+    assert run_cli("build", "--source", str(site)).returncode == 0
+    assert (site / "site/CNAME").read_bytes() == STATIC["content/static/CNAME"]
+    assert (site / "site/.nojekyll").exists()
+
+
+def test_static_link_out_of_its_folder_is_refused(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "s", files={"content/static/CNAME": "timeline.example.org\n"})
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private key\n")
+    (site / "content/static/key.txt").symlink_to(secret)
+    result = run_cli("build", "--source", str(site), cwd=site)
+    assert result.returncode == 1
+    assert "content/static/key.txt:1:1: error[symlink-outside]" in result.stderr, result.stderr
+    assert not (site / "site").exists()
+
+
+# --- An interrupted build leaves the previous site complete ------------------------------------------
+
+def _big_site(root: Path, events: int) -> Path:
+    site = make_site(root)
+    folder = site / "content/events"
+    for i in range(events):
+        day = 1 + i % 28
+        (folder / f"2020-{1 + i // 28 % 12:02d}-{day:02d}-generated-{i}.yaml").write_text(
+            f"date: 2020-{1 + i // 28 % 12:02d}-{day:02d}\ntitle: Generated event {i}\n"
+            f"summary: |\n  Event number {i}, with **Markdown** and [a link](https://example.org/{i}).\n"
+            f"tags: [ballistic]\n", encoding="utf-8")
+    return site
+
+
+def test_killed_build_leaves_previous_site_complete(tmp_path: Path) -> None:
+    site = _big_site(tmp_path / "s", 1500)
+    first = run_cli("build", "--source", str(site), timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = snapshot(site / "site")
+    # Change every page, then kill the build while it writes its temporary folder.
+    config = site / "content/site.yaml"
+    config.write_text(config.read_text().replace("Mini timeline", "Renamed timeline"))
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--source", str(site)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed_mid_write = False
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            temps = [p for p in site.iterdir() if p.name.startswith(".site.tmp")]
+            if temps and sum(1 for _ in temps[0].rglob("*.html")) > 50:
+                proc.send_signal(signal.SIGKILL)
+                killed_mid_write = True
+                break
+            time.sleep(0.002)
+    finally:
+        proc.kill()
+        proc.wait()
+    if not killed_mid_write:
+        pytest.skip("the build finished before it could be killed mid-write")
+    assert snapshot(site / "site") == before, "the previous site is complete and unchanged"
+    # The next build still works, and replaces the site.
+    again = run_cli("build", "--source", str(site), timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "Renamed timeline" in (site / "site/index.html").read_text()
+
+
+def test_failed_build_keeps_previous_site_and_writes_nothing_else(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "s")
+    assert run_cli("build", "--source", str(site)).returncode == 0
+    before = tree(tmp_path)
+    (site / "content/events/2022-01-12-sanctions.yaml").write_text("title: [\n")
+    after_edit = tree(tmp_path)
+    assert run_cli("build", "--source", str(site)).returncode == 1
+    assert tree(tmp_path) == after_edit
+    assert {k: v for k, v in before.items() if k.startswith("s/site/")} == \
+        {k: v for k, v in after_edit.items() if k.startswith("s/site/")}
+
+
+def test_ids_cannot_write_outside_the_site(tmp_path: Path) -> None:
+    # Every id that becomes a path is validated; hostile ones are refused before anything is written.
+    files = {
+        "content/events/2022-01-12-sanctions.yaml": (
+            "date: 2022-01-12\ntitle: T\nsummary: S\naliases: ['../../../escaped', '/tmp/escaped', 'a/../../b']\n"
+            "tags: ['../../escaped']\n"),
+        "content/tags.yaml": "rail-launch: {name: R}\nballistic: {name: B}\nsanctions: {name: S}\n"
+                             "'../../escaped': {name: E}\n",
+    }
+    site = make_site(tmp_path / "s", files=files)
+    result = run_cli("build", "--source", str(site), cwd=site)
+    assert result.returncode == 1
+    assert result.stderr.count("error[bad-id]") == 5, result.stderr
+    assert not list(tmp_path.rglob("escaped*")) and not Path("/tmp/escaped").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]
