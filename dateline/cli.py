@@ -22,6 +22,7 @@ EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("dateline.serve", "build, serve and live-reload the site while you edit"),
     "schema": ("dateline.editor_schema", "write the JSON Schemas editors use to check content as you type"),
     "new": ("dateline.scaffold", "start a new event or source file under a free id"),
+    "review": ("dateline.review", "compare the content with a git revision and print a Markdown review"),
 }
 
 
