@@ -94,7 +94,7 @@ def test_clean_change_lists_changed_pages_and_exits_0(pull_request: Repo) -> Non
     assert "`/events/2019-first-test/`" in removed
     changed = next(line for line in pages.splitlines() if line.startswith("- Changed:"))
     assert "/events/2022-01-12-sanctions/" in changed, "the old address became a redirect"
-    assert "/events/2022-01-14-rail-launch/" in changed and "/feed.xml" in changed
+    assert "/events/2022-01-14-rail-launch/" in changed and "/sitemap.xml" in changed
     assert "/sources/treasury/" in changed, "it lists the renamed event at its new address"
     assert "/tags/rail-launch/" not in changed
 
