@@ -41,8 +41,13 @@ def safe_join(root: Path, rel: str) -> Path:
     return root.joinpath(*parts)
 
 
-def write_site(files: dict[str, bytes], out: Path) -> int:
-    """Write all files to a fresh folder beside `out`, then swap it in; return bytes written."""
+def write_site(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | None = None) -> int:
+    """Write all files to a fresh folder beside `out`, then swap it in; return bytes written.
+
+    A file whose bytes are those already in `out` is hard-linked into the new folder rather than
+    written again, so it keeps its modification time and static hosts and rsync see real changes
+    only. `previous` says what `out` holds, when the caller knows; otherwise `out` is read.
+    """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
@@ -53,12 +58,19 @@ def write_site(files: dict[str, bytes], out: Path) -> int:
     total = 0
     try:
         made: set[Path] = set()
+        keep = out.is_dir()
         for rel in sorted(files):
             target = safe_join(tmp, rel)
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             data = files[rel]
+            if keep and _is_unchanged(out, rel, data, previous):
+                try:
+                    os.link(safe_join(out, rel), target)
+                    continue
+                except OSError:
+                    pass  # no hard links here (or the file just went): write it
             target.write_bytes(data)
             total += len(data)
         if out.exists():
@@ -70,4 +82,39 @@ def write_site(files: dict[str, bytes], out: Path) -> int:
             os.rename(old, out)
         raise
     shutil.rmtree(old, ignore_errors=True)
+    return total
+
+
+def _is_unchanged(out: Path, rel: str, data: bytes, previous: dict[str, bytes] | None) -> bool:
+    if previous is not None:
+        before = previous.get(rel)
+        return before is data or before == data
+    path = safe_join(out, rel)
+    try:
+        if path.is_symlink() or path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def update_site(out: Path, changed: dict[str, bytes], removed: list[str]) -> int:
+    """Change a folder in place: write the changed files, delete the removed ones; return bytes written.
+
+    For a folder nobody else reads while it changes (serve's own): unlike write_site it is not
+    atomic, but it costs only the files that changed.
+    """
+    total = 0
+    for rel in sorted(changed):
+        target = safe_join(out, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(changed[rel])
+        total += len(changed[rel])
+    for rel in removed:
+        target = safe_join(out, rel)
+        target.unlink(missing_ok=True)
+        folder = target.parent
+        while folder != out and folder.is_relative_to(out) and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
     return total
