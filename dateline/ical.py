@@ -1,0 +1,101 @@
+"""The calendar: /data/events.ics (RFC 5545), byte-identical from the same content."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from .data import Text
+from .dates import FuzzyDate
+from .feeds import entry_times
+from .model import Event, Site
+
+LINE_OCTETS = 75  # RFC 5545 3.1: fold lines longer than 75 octets
+
+
+def render_ics(site: Site, text: Text, home: str) -> bytes:
+    """Render every event as a VEVENT: all-day for dates, UTC times for datetimes."""
+    config = site.config
+    host = urlsplit(home).hostname or "dateline.invalid"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//Dateline//{_text(config.title)}//EN",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_text(config.title)}"]
+    if config.description:
+        lines.append(f"X-WR-CALDESC:{_text(config.description)}")
+    for event in site.events:
+        lines += _vevent(site, event, text, host)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
+
+
+def _vevent(site: Site, event: Event, text: Text, host: str) -> list[str]:
+    permalink = text.url(event)
+    # Derived from content, not the clock, so every build writes the same bytes.
+    stamp = entry_times(event, site.history).updated.replace("-", "").replace(":", "")
+    title = ("c. " if event.circa else "") + event.title
+    if event.status == "retracted":
+        title = "[Retracted] " + title
+    description = f"{text.when(event)}\n\n{text.plain(event.summary)}\n\n{permalink}"
+    lines = ["BEGIN:VEVENT", f"UID:{event.id}@{host}", f"DTSTAMP:{stamp}"]
+    lines += _period(event.date, event.end_date)
+    lines += [f"SUMMARY:{_text(title)}", f"DESCRIPTION:{_text(description)}", f"URL:{permalink}"]
+    if event.tags:
+        lines.append("CATEGORIES:" + ",".join(_text(site.tags[t].name) for t in event.tags))
+    if event.location is not None:
+        lines.append(f"LOCATION:{_text(event.location.name)}")
+        if event.location.lat is not None and event.location.lon is not None:
+            lines.append(f"GEO:{event.location.lat};{event.location.lon}")
+    lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
+    return lines
+
+
+def _period(start: FuzzyDate, end: FuzzyDate | None) -> list[str]:
+    """Return DTSTART and DTEND: UTC instants when both ends have times, else whole days."""
+    last = end or start
+    if start.hour is not None and last.hour is not None:
+        return [f"DTSTART:{_utc(start.start_utc)}", f"DTEND:{_utc(last.end_utc)}"]
+    # DTEND of an all-day event is exclusive: the day after the last day.
+    return [f"DTSTART;VALUE=DATE:{_day(start.local_date)}",
+            f"DTEND;VALUE=DATE:{_day(_day_after(last))}"]
+
+
+def _day_after(d: FuzzyDate) -> date:
+    """Return the day after the last day `d` covers, as written (no later than 9999-12-31)."""
+    if d.month is None:
+        last = date(d.year, 12, 31)
+    elif d.day is None:
+        last = date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+    else:
+        last = date(d.year, d.month, d.day)
+    return last if last == date.max else last + timedelta(days=1)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _day(d: date) -> str:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
+def _text(value: str) -> str:
+    """Escape a TEXT value (RFC 5545 3.3.11)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n"))
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    data = line.encode("utf-8")
+    if len(data) <= LINE_OCTETS:
+        return line
+    parts, current, size, limit = [], [], 0, LINE_OCTETS
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            parts.append("".join(current))
+            current, size, limit = [], 0, LINE_OCTETS - 1  # continuation lines start with a space
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
