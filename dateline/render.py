@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 import traceback
 from pathlib import Path
 from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from markupsafe import Markup
 
-from .dates import FuzzyDate, format_date, format_range
+from .dates import FuzzyDate, format_date, format_range, rfc3339
 from .diagnostics import Diagnostic, ERROR
+from .feeds import entry_times
 from .load import display_path
 from .markup import MarkdownRenderer
 from .model import Event, Site
@@ -61,10 +65,17 @@ def make_environment(dirs: list[Path], site: Site, markdown: MarkdownRenderer | 
         return base_url + path.lstrip("/")
 
     env.globals.update(site=site, config=config, url=url, abs_url=abs_url, months=MONTHS,
-                       fields={f.id: f for f in config.fields})
+                       fields={f.id: f for f in config.fields},
+                       entry_times=lambda event: entry_times(event, site.history))
     env.filters.update(
         markdown=lambda text: Markup(md.render(text)),
         plain_summary=lambda text: md.plain(text, 220),
+        plain=lambda text, limit=0: md.plain(text, limit),
+        lead=_lead,
+        long_date=lambda stamp: format_date(_local_day(stamp, tz)),
+        rfc3339=rfc3339,
+        bibtex=_bibtex,
+        number=lambda n: f"{n:,}",
         date=lambda d, circa=False: format_date(d, circa=circa, timezone=tz) if isinstance(d, FuzzyDate) else "",
         when=lambda e: format_range(e.date, e.end_date, circa=e.circa, timezone=tz),
         month_name=lambda m: MONTHS[m - 1],
@@ -132,6 +143,31 @@ def _json_script(value: Any) -> Markup:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
+                   "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _bibtex(text: str) -> str:
+    """Escape text for a BibTeX field value in braces."""
+    return "".join(_BIBTEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _local_day(stamp: str, zone: str) -> FuzzyDate:
+    """Return the calendar day, in the site's time zone, of an RFC 3339 UTC timestamp."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    try:
+        moment = moment.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    return FuzzyDate(moment.year, moment.month, moment.day)
+
+
+def _lead(text: str) -> str:
+    """Return the first paragraph of a Markdown text, for lists of events."""
+    return _PARAGRAPH_BREAK.split(text.strip(), 1)[0]
 
 
 def event_summary_text(event: Event) -> str:
