@@ -370,6 +370,9 @@ def _url_hint(value: str) -> str:
         return f"only http:// and https:// addresses are allowed, not {scheme}:"
     if any(c.isspace() for c in value.strip()):
         return "a URL cannot contain spaces; encode them as %20"
+    odd = next((c for c in value if c in "<>\"'`"), None)
+    if odd:
+        return f"a URL cannot contain {odd!r}: encode it as %{ord(odd):02X}"
     return "write the full address, starting with https://"
 
 
