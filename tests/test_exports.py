@@ -16,7 +16,6 @@ import jsonschema
 import pytest
 
 from conftest import REPO, make_site
-from dateline.diagnostics import Report
 from dateline.pipeline import check_site, render_site
 
 SCHEMA = json.loads((REPO / "schema" / "events-export.schema.json").read_text(encoding="utf-8"))

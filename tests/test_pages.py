@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import json
 import random
 import re
 from collections import Counter
@@ -13,6 +15,7 @@ from dateline.dates import FuzzyDate, parse_date
 from dateline.model import Event, FieldDef, Quote, Site, SiteConfig, Source, Tag
 from dateline.overview import plan_overview
 from dateline.pages import RELATED_LIMIT, plan_pages
+from dateline.pipeline import check_site, render_site
 from dateline.render import make_environment, render_pages, template_dirs
 
 MAX_PAGE_BYTES = 1_000_000
@@ -174,3 +177,48 @@ def test_no_page_exceeds_1_mb_at_10000_events(big):
     busy = Counter(p.url.split("page/")[0] for p in pages if "/page/" in p.url)
     assert busy["years/2022/"] >= 20, "the busy year is split into pages"
     assert busy["sources/s0000/"] >= 40 and busy["sources/"] >= 5, "a source cited by everything is paged"
+
+
+# --- what a page tells crawlers, link previews and citers --------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_pages() -> dict[str, str]:
+    site, report = check_site(REPO)
+    files = render_site(site, REPO, report)
+    assert files is not None, report.sorted()
+    return {path: data.decode("utf-8") for path, data in files.items() if path.endswith(".html")}
+
+
+def json_ld(html: str) -> dict:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "no JSON-LD"
+    return json.loads(match.group(1))
+
+
+def test_event_page_has_canonical_url_open_graph_json_ld_and_a_citation(example_pages):
+    page = example_pages["events/2022-01-14-rail-launch/index.html"]
+    permalink = "https://example.org/nk-missiles/events/2022-01-14-rail-launch/"
+    assert f'<link rel="canonical" href="{permalink}">' in page
+    assert f'<meta property="og:url" content="{permalink}">' in page
+    assert '<meta property="og:type" content="article">' in page and 'name="twitter:card"' in page
+    data = json_ld(page)
+    assert data["@type"] == "Article" and data["url"] == permalink
+    assert data["about"]["startDate"] == "2022-01-14T14:41+09:00"
+    assert data["about"]["location"]["geo"]["latitude"] == 40.199
+    cite = html_lib.unescape(page[page.index('id="cite-h"'):])
+    assert "@misc{2022-01-14-rail-launch," in cite and f"url          = {{{permalink}}}" in cite
+    assert "(accessed [date accessed])" in re.sub(r"<[^>]+>", "", cite), "a placeholder readers fill in without JS"
+    assert '<time datetime="2022-01-14T14:41+09:00">' in page
+
+
+def test_json_ld_cannot_close_its_script_element(example_pages):
+    for path, page in example_pages.items():
+        for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S):
+            assert "<" not in block and ">" not in block, path
+
+
+def test_home_page_offers_site_search_to_crawlers(example_pages):
+    data = json_ld(example_pages["index.html"])
+    assert data["@type"] == "WebSite"
+    assert data["potentialAction"]["target"]["urlTemplate"] == "https://example.org/nk-missiles/?q={search_term_string}"

@@ -87,6 +87,8 @@
     if (filters && (window.matchMedia("(min-width: 64rem)").matches ||
         activeFilters(state) > 0)) filters.open = true;
     this.update(true);
+    // The header's "Search" link leads here: put the cursor in the box.
+    if (window.location.hash === "#find") control(form, "q").focus();
   };
 
   /* Set the controls from the URL's query string. */
