@@ -14,17 +14,26 @@
     "\u201e": '"', "\u2033": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
     "\u2212": "-", "\u00a0": " "};
 
+  function foldChar(ch) {
+    var mapped = FOLD[ch];
+    if (mapped !== undefined) return mapped;
+    mapped = ch.normalize ? ch.normalize("NFD").charAt(0) : ch;
+    var lower = mapped.toLowerCase();
+    return lower.length === 1 ? lower : mapped;
+  }
+
   function fold(text) {
+    var lower = text.toLowerCase();
+    if (lower.length === text.length) { // the usual case: only non-ASCII characters need a look
+      return lower.replace(/[^\x00-\x7f]/g, function (ch) {
+        var folded = foldChar(ch);
+        return folded.length === 1 ? folded : ch;
+      });
+    }
     var out = "";
     for (var i = 0; i < text.length; i++) {
-      var ch = text.charAt(i);
-      var mapped = FOLD[ch];
-      if (mapped === undefined) {
-        mapped = ch.normalize ? ch.normalize("NFD").charAt(0) : ch;
-        var lower = mapped.toLowerCase();
-        mapped = lower.length === 1 ? lower : mapped;
-      }
-      out += mapped;
+      var one = foldChar(text.charAt(i));
+      out += one.length === 1 ? one : text.charAt(i);
     }
     return out;
   }
@@ -216,20 +225,17 @@
       for (var f = 0; f < state.fields.length; f++) {
         if (event.fields[state.fields[f].column] !== state.fields[f].value) return;
       }
-      var hit = null;
       if (words.length) {
         var entry = texts && texts[event.id];
         if (!entry) return;
         if (entry.folded === null) entry.folded = fold(entry.text);
         for (var w = 0; w < words.length; w++) {
-          var at = entry.folded.indexOf(words[w]);
-          if (at < 0) return;
-          if (hit === null) hit = at;
+          if (entry.folded.indexOf(words[w]) < 0) return;
         }
-        out.push({event: event, entry: entry, at: hit, words: words});
+        out.push({event: event, entry: entry, words: words});
         return;
       }
-      out.push({event: event, entry: null, at: null, words: words});
+      out.push({event: event, entry: null, words: words});
     });
     return out;
   }
@@ -298,7 +304,7 @@
     if (event.status !== "published") title.appendChild(el("span", "badge", event.status));
     body.appendChild(title);
     if (match.entry) {
-      var snippet = snippetOf(match.entry, match.at, match.words);
+      var snippet = snippetOf(match.entry, match.words);
       if (snippet) body.appendChild(snippet);
     }
     if (event.tags.length) {
@@ -311,26 +317,44 @@
     return li;
   };
 
-  /* A line of the event's text around the first match, with every term marked. */
-  function snippetOf(entry, at, words) {
+  /* The line of the event's text (not the title, shown already) holding the most search terms. */
+  function bestLine(entry, words) {
+    var folded = entry.folded;
+    var best = null;
+    var start = folded.indexOf("\n") + 1;
+    while (start > 0 && start < folded.length) {
+      var end = folded.indexOf("\n", start);
+      if (end < 0) end = folded.length;
+      var line = folded.slice(start, end);
+      var score = 0;
+      var first = -1;
+      words.forEach(function (w) {
+        var i = line.indexOf(w);
+        if (i >= 0) { score++; if (first < 0 || i < first) first = i; }
+      });
+      if (score > 0 && (!best || score > best.score)) best = {start: start, end: end, at: start + first, score: score};
+      start = end + 1;
+    }
+    if (best) return best;
+    // Only the title matched: show the start of the summary, the second line.
+    var s = folded.indexOf("\n") + 1;
+    if (s <= 0) return null;
+    var e = folded.indexOf("\n", s);
+    return {start: s, end: e < 0 ? folded.length : e, at: s, score: 0};
+  }
+
+  /* A stretch of that line around the first match, with every term marked. */
+  function snippetOf(entry, words) {
+    var line = bestLine(entry, words);
+    if (!line || line.start >= line.end) return null;
     var text = entry.text;
     var folded = entry.folded;
-    var start = text.lastIndexOf("\n", at) + 1;
-    var end = text.indexOf("\n", at);
-    if (end < 0) end = text.length;
-    if (start === 0) { // the match is in the title, which is shown already: show the summary's start
-      start = end + 1;
-      end = text.indexOf("\n", start);
-      if (end < 0) end = text.length;
-      at = start;
-    }
-    if (start >= text.length) return null;
-    var from = Math.max(start, at - 80);
-    var to = Math.min(end, Math.max(at + 160, from + 200));
+    var from = Math.max(line.start, line.at - 80);
+    var to = Math.min(line.end, Math.max(line.at + 160, from + 220));
     var space = text.indexOf(" ", from);
-    if (from > start && space >= 0 && space < at) from = space + 1;
+    if (from > line.start && space >= 0 && space < line.at) from = space + 1;
     var p = el("p", "snippet");
-    if (from > start) p.appendChild(document.createTextNode("…"));
+    if (from > line.start) p.appendChild(document.createTextNode("…"));
     var cursor = from;
     while (cursor < to) {
       var next = -1;
@@ -345,7 +369,7 @@
       cursor = next + length;
     }
     if (cursor < to) p.appendChild(document.createTextNode(text.slice(cursor, to)));
-    if (to < end) p.appendChild(document.createTextNode("…"));
+    if (to < line.end) p.appendChild(document.createTextNode("…"));
     return p;
   }
 
