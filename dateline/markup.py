@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+from collections.abc import MutableMapping
 
 import markdown
 import nh3
@@ -18,12 +19,13 @@ _SCHEMES = {"http", "https", "mailto"}
 class MarkdownRenderer:
     """Render analysts' Markdown with one reusable parser and a cache keyed by text."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: MutableMapping[str, str] | None = None) -> None:
         self._md = markdown.Markdown(extensions=["sane_lists"], output_format="html")
         # Raw HTML in summaries is shown as text, never passed through.
         self._md.preprocessors.deregister("html_block")
         self._md.inlinePatterns.deregister("html")
-        self._cache: dict[str, str] = {}
+        # text -> HTML; a build passes the on-disk cache's memo (dateline.cache).
+        self._cache: MutableMapping[str, str] = {} if cache is None else cache
 
     def render(self, text: str) -> str:
         """Return sanitised HTML for a Markdown text."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import MutableMapping
 from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
@@ -287,9 +288,10 @@ def _misplaced_event_keys(config: SiteConfig | None) -> dict[str, str]:
 class QuoteVerifier:
     """Verify quotes against source texts, indexing each text once and remembering results."""
 
-    def __init__(self) -> None:
+    def __init__(self, results: MutableMapping[tuple[str, str], Any] | None = None) -> None:
         self._texts: dict[str, SourceText] = {}
-        self._results: dict[tuple[str, str], Any] = {}
+        # (source text, quote) -> result; a build passes the on-disk cache's memo (dateline.cache).
+        self._results: MutableMapping[tuple[str, str], Any] = {} if results is None else results
 
     def verify_all(self, events: dict[str, Event], docs: dict[str, Document], sources: dict[str, Source],
                    report: Report) -> None:
