@@ -23,6 +23,7 @@ EXTRA_COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("dateline.editor_schema", "write the JSON Schemas editors use to check content as you type"),
     "new": ("dateline.scaffold", "start a new event or source file under a free id"),
     "review": ("dateline.review", "compare the content with a git revision and print a Markdown review"),
+    "import": ("dateline.importers", "convert a timeline from another tool (TimelineJS) into event files"),
 }
 
 
