@@ -140,6 +140,7 @@ class History:
 
 
 NO_HISTORY = History(NOT_GIT)
+NOT_LOADED = History("not-loaded")  # rendered without reading git (previews, review): say nothing
 
 
 def load_history(content_dir: Path, events: dict[str, Iterable[str]], limit: int = CHANGES_LIMIT) -> History:
@@ -256,7 +257,7 @@ _VERBS = {"A": "added", "M": "changed", "T": "changed", "R": "renamed", "C": "ad
 
 def changes_context(site: "Site", limit: int = CHANGES_LIMIT) -> dict[str, Any]:
     """Return the /changes/ page's context: recent commits (when known) and the events' update notes."""
-    history = site.history if isinstance(site.history, History) else NO_HISTORY
+    history = site.history if isinstance(site.history, History) else NOT_LOADED
     aliases = {alias: event for event in site.events for alias in event.aliases}
     commits = [_change_view(change, site, aliases) for change in history.changes(limit)]
     updates = sorted((UpdateView(u.date, e, u.note) for e in site.events for u in e.updates),

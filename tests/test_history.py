@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import xml.etree.ElementTree as ET
 import time
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from conftest import make_site, run_cli, snapshot
 from dateline import history as history_module
 from dateline.history import (NOT_GIT, OK, SHALLOW, Change, FileChange, Revision, build_history, load_history)
+from dateline.pipeline import check_site, render_site
 from gitrepo import Repo
 
 RAIL = "content/events/2022-01-14-rail-launch.yaml"
@@ -120,6 +123,30 @@ def test_changes_page_lists_commits_and_update_notes(built: Path) -> None:
     assert "Event added: 2022-01-draft" in page, "drafts are named but not linked"
     assert "Corrected the launch time." in page
     assert page.index("Add the 17 January launch") < page.index("Add the first events")
+
+
+def test_feeds_and_data_use_the_commit_times(built: Path) -> None:
+    feed = ET.parse(built / "feed.xml").getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entry = next(e for e in feed.findall("a:entry", ns) if e.find("a:id", ns).text.endswith("/2022-01-14-rail-launch/"))
+    assert entry.find("a:published", ns).text == "2022-01-15T00:00:00Z"
+    assert entry.find("a:updated", ns).text == "2022-01-17T12:00:00Z"
+    assert feed.find("a:updated", ns).text == "2022-01-20T09:00:00Z", "the merge of the newest event"
+    events = {e["id"]: e for e in json.loads((built / "data/events.json").read_text())["events"]}
+    assert (events["2022-01-12-sanctions"]["published"], events["2022-01-12-sanctions"]["updated"]) == (
+        "2022-01-15T00:00:00Z", "2022-01-16T10:00:00Z")
+
+
+def test_every_page_links_to_the_changes(built: Path) -> None:
+    assert 'href="/mini/changes/"' in (built / "index.html").read_text()
+    assert "/changes/" in (built / "sitemap.xml").read_text()
+
+
+def test_a_render_without_history_says_nothing_about_git(tmp_path: Path) -> None:
+    site, report = check_site(make_site(tmp_path / "s"))
+    files = render_site(site, tmp_path / "s", report)
+    changes = files["changes/index.html"].decode()
+    assert "git" not in changes and "Corrected the launch time." in changes
 
 
 def test_builds_are_identical_for_the_same_commit(history_repo, built: Path, tmp_path: Path) -> None:
