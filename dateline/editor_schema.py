@@ -77,7 +77,10 @@ def field_schema(spec: Field, site_fields: tuple[FieldDef, ...] | None = None) -
         out.update(type=["string", "integer"], pattern=DATE_PATTERN, minimum=1000, maximum=9999)
     elif kind == "url":
         out.update(type="string", pattern=ecma_pattern(schema.URL_RE, strip=True))
-    elif kind in ("integer", "number", "boolean"):
+    elif kind in ("integer", "number"):
+        # Beyond 2**53 JSON readers lose digits, so the validator refuses such numbers.
+        out.update(type=kind, minimum=-schema.MAX_SAFE_INTEGER, maximum=schema.MAX_SAFE_INTEGER)
+    elif kind == "boolean":
         out["type"] = kind
     elif kind == "scalar":
         out["type"] = ["string", "number", "boolean"]
@@ -103,6 +106,8 @@ def object_schema(fields: dict[str, Field], site_fields: tuple[FieldDef, ...] | 
     properties = {}
     for key, spec in fields.items():
         prop = field_schema(spec, site_fields)
+        if spec.required and spec.kind in ("text", "markdown"):
+            prop["pattern"] = r"\S"  # required text must say something
         properties[key] = prop if spec.required else _nullable(prop)
     out: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     required = [key for key, spec in fields.items() if spec.required]

@@ -138,6 +138,8 @@ BROKEN_EVENTS = [
     ("detail value not allowed", "missile_type: SRBM", "missile_type: ICBM"),
     ("quote without source", ", source: wire}", "}"),
     ("summary missing its value", "summary: Fired from **rail cars**.", "summary:"),
+    ("summary left blank", "summary: Fired from **rail cars**.", "summary: '  '"),
+    ("detail too large for JSON", "count: 2", "count: 99999999999999999999"),
 ]
 
 GOOD_VARIANTS = [
