@@ -62,6 +62,9 @@ import difflib  # noqa: E402
 
 import pytest  # noqa: E402
 
+from dataclasses import replace  # noqa: E402
+
+from dateline.history import history_for  # noqa: E402
 from dateline.pipeline import Builder, check_site, render_site  # noqa: E402
 
 RAIL = "content/events/2022-01-14-rail-launch.yaml"
@@ -71,8 +74,10 @@ FIRST = "content/events/2019-first-test.yaml"
 def clean_build(source: Path, drafts: bool = False) -> tuple[dict[str, bytes] | None, list]:
     """Build from nothing, as `build.py build` does; return the files and the sorted diagnostics."""
     site, report = check_site(source, drafts=drafts)
-    files = render_site(site, source, report) if site is not None else None
-    return files, report.sorted()
+    if site is None:
+        return None, report.sorted()
+    site = replace(site, history=history_for(site, source / "content"))
+    return render_site(site, source, report), report.sorted()
 
 
 def assert_same_site(got: dict[str, bytes] | None, want: dict[str, bytes] | None, step: str) -> None:
@@ -86,9 +91,13 @@ def assert_same_site(got: dict[str, bytes] | None, want: dict[str, bytes] | None
     pytest.fail(f"{step}: {path} differs from a clean build:\n" + "\n".join(list(diff)[:60]))
 
 
+SAVED: list[Path] = []  # what a watcher would have reported since the last build
+
+
 def edit(source: Path, rel: str, change: str | None = None, *, old: str = "", new: str = "") -> None:
     """Write (or replace text in, or delete for None) a file, then date it back as if saved a while ago."""
     path = source / rel
+    SAVED.extend([path, path.parent])
     if change is None and not old:
         path.unlink()
         return
@@ -208,12 +217,14 @@ def _fixed(source: Path) -> None:
     edit(source, RAIL, old="tags: [rail, ballistic]", new="tags: [rail-launch, ballistic]")
 
 
+@pytest.mark.parametrize("told", [False, True], ids=["scanning", "told-what-changed"])
 @pytest.mark.parametrize("drafts", [False, True], ids=["published", "drafts"])
-def test_incremental_builds_equal_clean_builds_after_every_edit(site_dir: Path, drafts: bool) -> None:
+def test_incremental_builds_equal_clean_builds_after_every_edit(site_dir: Path, drafts: bool, told: bool) -> None:
     builder = Builder(site_dir, drafts=drafts)
     for name, change in EDITS:
+        SAVED.clear()
         change(site_dir)
-        got = builder.build()
+        got = builder.build(list(SAVED) if told else None)
         want, diagnostics = clean_build(site_dir, drafts)
         assert got.report.sorted() == diagnostics, name
         assert_same_site(got.files, want, name)
@@ -309,3 +320,17 @@ def test_incremental_check_reports_what_a_clean_check_reports(bad: Case, tmp_pat
     want, diagnostics = clean_build(source)
     assert got.report.sorted() == diagnostics
     assert got.files is None and want is None
+
+
+def test_told_changes_reread_only_those_files(site_dir: Path) -> None:
+    builder = Builder(site_dir)
+    builder.build()
+    event = site_dir / FIRST
+    event.write_text(event.read_text(encoding="utf-8").replace("First test", "Maiden test"), encoding="utf-8")
+    # Not told about it: the told build keeps the old title; a scanning build sees it.
+    assert b"Maiden test" not in builder.build([site_dir / "content/site.yaml"]).site.by_id["2019-first-test"].title.encode()
+    assert builder.build([event]).site.by_id["2019-first-test"].title.startswith("Maiden test")
+    gone = site_dir / "content/events/vim-swap-4913"
+    gone.write_text("x", encoding="utf-8")
+    gone.unlink()
+    assert builder.build([gone, gone.parent]).changed == {}
