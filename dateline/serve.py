@@ -13,6 +13,7 @@ import gc
 import html
 import logging
 import mimetypes
+import os
 import re
 import shutil
 import signal
@@ -44,6 +45,9 @@ OVERLAY_LIMIT = 20
 DEBOUNCE_S = 0.05
 """Wait this long after a change for the rest of a save (editors write, rename, touch) to land."""
 
+EXPORTS_DELAY_S = 0.3
+"""After a save, pages are rebuilt first; feeds and data files (which list every event) this much later."""
+
 _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".js": "text/javascript; charset=utf-8", ".json": "application/json; charset=utf-8",
           ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8",
@@ -70,10 +74,11 @@ def run(args: argparse.Namespace) -> int:
     observer = Observer()
     try:
         preview = Preview(Builder(source, drafts=args.drafts), folder)
+        loop = IOLoop.current()
+        # Watch first, so that a save during the first build is not missed.
+        watch(observer, preview.watched_folders(), lambda paths: loop.add_callback(preview.changed, paths))
         preview.rebuild()
         gc.freeze()  # what the first build made lives on: spare the collector from scanning it on every save
-        loop = IOLoop.current()
-        watch(observer, preview.watched_folders(), lambda: loop.add_callback(preview.changed))
         _stop_on_signals(loop)
         host = f"[{args.host}]" if ":" in args.host else args.host
         url = f"http://{host}:{port}{preview.mount}"
@@ -127,32 +132,46 @@ class Preview:
         self.problems: list[Diagnostic] = []  # errors of the last build; empty when it succeeded
         self.mount = "/"
         self._printed: list[Diagnostic] | None = None
-        self._pending = False
+        self._pending: set[Path] = set()
         self._scheduled = False
+        self._exports_timer: object | None = None
 
     def watched_folders(self) -> list[Path]:
         """Return the folders whose changes call for a rebuild: content/ and every template folder."""
         return [self.builder.source / "content", *template_dirs(self.builder.source)]
 
-    def changed(self) -> None:
+    def changed(self, paths: set[Path]) -> None:
         """Note that files changed; rebuild shortly, once for a burst of changes."""
-        self._pending = True
+        self._pending |= paths
         if not self._scheduled:
             self._scheduled = True
-            IOLoop.current().call_later(DEBOUNCE_S, self._rebuild_and_reload)
+            IOLoop.current().call_later(DEBOUNCE_S, self._rebuild_pages)
 
-    def _rebuild_and_reload(self) -> None:
+    def _rebuild_pages(self) -> None:
         self._scheduled = False
         while self._pending:
-            self._pending = False
-            if self.rebuild():
+            changed, self._pending = self._pending, set()
+            if self.rebuild(changed, exports=False):
                 LiveReloadHandler.reload_waiters("*")
+        loop = IOLoop.current()
+        if self._exports_timer is not None:
+            loop.remove_timeout(self._exports_timer)
+        self._exports_timer = loop.call_later(EXPORTS_DELAY_S, self._rebuild_exports)
 
-    def rebuild(self) -> bool:
-        """Build again and update the served folder; return whether open pages should reload."""
+    def _rebuild_exports(self) -> None:
+        self._exports_timer = None
+        if not self._pending and self.rebuild(set(), exports=True):
+            LiveReloadHandler.reload_waiters("*")
+
+    def rebuild(self, changed: set[Path] | None = None, *, exports: bool = True) -> bool:
+        """Build again, update the served folder, and return whether open pages should reload.
+
+        `changed` lists the files saved since the last build (None: look at every file); with
+        exports=False, feeds and data files wait for a later build.
+        """
         had = self.problems
         try:
-            result = self.builder.build()
+            result = self.builder.build(changed, exports=exports)
         except Exception as exc:  # a bug in Dateline, not in the content: report it and keep serving
             traceback.print_exc()
             self.problems = [Diagnostic("dateline", 1, 1, ERROR, "internal-error", f"{type(exc).__name__}: {exc}",
@@ -166,7 +185,8 @@ class Preview:
         config = result.site.config if result.site else self.builder.config
         if result.files is None:
             self.problems = [d for d in items if d.is_error]
-            print(f"build failed: {summarise(items)}; still serving the last good site", file=sys.stderr)
+            if self.problems != had:
+                print(f"build failed: {summarise(items)}; still serving the last good site", file=sys.stderr)
             if config is not None and not self.builder.files:
                 self.mount = config.base_path
             return self.problems != had
@@ -174,8 +194,11 @@ class Preview:
         self.problems = []
         self.mount = config.base_path if config else "/"
         pages = sum(1 for path in result.changed if path.endswith(".html"))
-        print(f"built in {result.seconds:.2f} s: {len(result.changed)} files changed ({pages} pages), "
-              f"{len(result.removed)} removed", file=sys.stderr)
+        if result.changed or result.removed:
+            print(f"built in {result.seconds:.2f} s: {len(result.changed)} files changed ({pages} pages), "
+                  f"{len(result.removed)} removed", file=sys.stderr)
+        if exports and changed is not None:  # the follow-up build: feeds and data files need no reload
+            return bool(pages or result.removed or had)
         return bool(result.changed or result.removed or had)
 
     def overlay(self) -> bytes:
@@ -291,11 +314,12 @@ class _Changes(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reading is not changing (and the build itself reads every file)
-        self.notify()
+        paths = {event.src_path, getattr(event, "dest_path", "") or event.src_path}
+        self.notify({Path(os.fsdecode(p)) for p in paths})
 
 
 def watch(observer: Any, folders: list[Path], notify: Any) -> None:
-    """Start watching folders (recursively) and call notify() from the watcher's thread on each change."""
+    """Start watching folders (recursively); call notify(paths) from the watcher's thread on each change."""
     handler = _Changes(notify)
     for folder in dict.fromkeys(f.resolve() for f in folders):
         if folder.is_dir():
