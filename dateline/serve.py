@@ -71,12 +71,13 @@ def run(args: argparse.Namespace) -> int:
     source = source_dir(args)
     port = reserve_port(args.host, args.port)
     folder = Path(tempfile.mkdtemp(prefix="dateline-serve-"))
-    observer = Observer()
+    loop = IOLoop.current()
+    preview = Preview(Builder(source, drafts=args.drafts), folder)
+    watcher = FolderWatch(lambda paths: loop.add_callback(preview.changed, paths))
     try:
-        preview = Preview(Builder(source, drafts=args.drafts), folder)
-        loop = IOLoop.current()
         # Watch first, so that a save during the first build is not missed.
-        watch(observer, preview.watched_folders(), lambda paths: loop.add_callback(preview.changed, paths))
+        watcher.start(source, preview.watched_folders())
+        preview.watcher = watcher
         preview.rebuild()
         gc.freeze()  # what the first build made lives on: spare the collector from scanning it on every save
         _stop_on_signals(loop)
@@ -95,9 +96,7 @@ def run(args: argparse.Namespace) -> int:
                              "(--port 0 picks a free one)") from None
         raise
     finally:
-        if observer.is_alive():
-            observer.stop()
-            observer.join(timeout=5)
+        watcher.stop()
         shutil.rmtree(folder, ignore_errors=True)
     print("stopped", file=sys.stderr)
     return EXIT_OK
@@ -135,6 +134,7 @@ class Preview:
         self._pending: set[Path] = set()
         self._scheduled = False
         self._exports_timer: object | None = None
+        self.watcher: FolderWatch | None = None
 
     def watched_folders(self) -> list[Path]:
         """Return the folders whose changes call for a rebuild: content/ and every template folder."""
@@ -153,6 +153,8 @@ class Preview:
             changed, self._pending = self._pending, set()
             if self.rebuild(changed, exports=False):
                 LiveReloadHandler.reload_waiters("*")
+        if self.watcher is not None:
+            self.watcher.add(self.watched_folders())  # a templates/ folder made since the start
         loop = IOLoop.current()
         if self._exports_timer is not None:
             loop.remove_timeout(self._exports_timer)
@@ -318,13 +320,31 @@ class _Changes(FileSystemEventHandler):
         self.notify({Path(os.fsdecode(p)) for p in paths})
 
 
-def watch(observer: Any, folders: list[Path], notify: Any) -> None:
-    """Start watching folders (recursively); call notify(paths) from the watcher's thread on each change."""
-    handler = _Changes(notify)
-    for folder in dict.fromkeys(f.resolve() for f in folders):
-        if folder.is_dir():
-            observer.schedule(handler, str(folder), recursive=True)
-    observer.start()
+class FolderWatch:
+    """Watch folders and everything in them with watchdog; folders can be added later."""
+
+    def __init__(self, notify: Any) -> None:
+        self.observer = Observer()
+        self.handler = _Changes(notify)
+        self.watched: set[Path] = set()
+
+    def start(self, parent: Path, folders: list[Path]) -> None:
+        """Watch parent's own entries (so that a new templates/ is seen) and folders recursively."""
+        self.observer.schedule(self.handler, str(parent.resolve()), recursive=False)
+        self.add(folders)
+        self.observer.start()
+
+    def add(self, folders: list[Path]) -> None:
+        """Watch these folders too, if they exist and are not watched yet."""
+        for folder in (f.resolve() for f in folders):
+            if folder not in self.watched and folder.is_dir():
+                self.observer.schedule(self.handler, str(folder), recursive=True)
+                self.watched.add(folder)
+
+    def stop(self) -> None:
+        if self.observer.is_alive():
+            self.observer.stop()
+            self.observer.join(timeout=5)
 
 
 def _stop_on_signals(loop: IOLoop) -> None:

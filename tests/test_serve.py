@@ -259,3 +259,12 @@ def test_the_overlay_escapes_everything_and_goes_first_in_the_body() -> None:
     assert inject_overlay(page, b"") == page
     many = render_overlay([problem] * 30)
     assert many.count("<li") == 21 and "10 more" in many
+
+
+def test_a_templates_folder_made_while_serving_is_watched(serve) -> None:
+    served = serve()
+    override = served.source / "templates/404.html"
+    write(override, '<!DOCTYPE html><html lang="en"><head><title>Lost</title></head><body>Lost 1</body></html>\n')
+    served.wait_for("the new override is used", lambda: "Lost 1" in served.get("/mini/nowhere/")[1])
+    write(override, '<!DOCTYPE html><html lang="en"><head><title>Lost</title></head><body>Lost 2</body></html>\n')
+    served.wait_for("its edits are seen", lambda: "Lost 2" in served.get("/mini/nowhere/")[1])
