@@ -56,6 +56,8 @@ class Builder:
         self._verified: dict[str, _Memo] = {}
         self._config: SiteConfig | None = None
         self._raw: RawContent | None = None
+        self._index: ContentIndex | None = None
+        self._cited: dict[str, Source] = {}
         self._history: tuple[Any, History] | None = None
         self._render = _RenderState()
 
@@ -88,9 +90,12 @@ class Builder:
         """Load and validate like check_site(), reusing what unchanged files gave last time."""
         content = self.source / "content"
         raw = None
-        if changed is not None and self._raw is not None:
-            raw = reread_content(self._raw, changed, self._cache)
-        self._raw = raw = raw or load_content(content, self._cache)
+        if changed is not None and self._raw is not None and self._index is not None:
+            raw = reread_content(self._raw, changed, self._cache, self._index)
+        if raw is None:
+            raw = load_content(content, self._cache)
+            self._index = ContentIndex(raw)  # reread_content keeps every file where it is: the index holds
+        self._raw = raw
         report = Report()
         report.extend(raw.diagnostics)
         config = validate_site_config(raw.site, report)
@@ -130,9 +135,17 @@ class Builder:
     def _verify(self, events: dict[str, Event], docs: dict[str, Document], sources: dict[str, Source],
                 report: Report) -> None:
         """Verify quotes like QuoteVerifier.verify_all, skipping events whose inputs are unchanged."""
-        memo: dict[str, _Memo] = {}
+        old, memo = self._verified, {}
+        same_sources = sources.keys() == self._cited.keys() and all(
+            self._cited[k] is v for k, v in sources.items())
         for event_id, event in events.items():
             if not event.quotes:
+                continue
+            hit = old.get(event_id)
+            if same_sources and hit is not None and hit.subject is event:
+                memo[event_id] = hit  # same event, same sources: same outcome
+                report.extend(hit.diagnostics)
+                events[event_id] = hit.result
                 continue
             cited = tuple(sources.get(q.source) for q in event.quotes)
 
@@ -141,8 +154,8 @@ class Builder:
                 self._verifier.verify_all(one, {event_id: docs[event_id]}, sources, probe)
                 return one[event_id]
 
-            events[event_id] = _remember(self._verified, memo, event, cited, report, verify, key=event_id)
-        self._verified = memo
+            events[event_id] = _remember(old, memo, event, cited, report, verify, key=event_id)
+        self._verified, self._cited = memo, sources
 
     def _sort_key(self, event: Event) -> Any:
         memo = self._verified.get(event.id) or self._events.get(event.id)
@@ -295,20 +308,30 @@ def _template_files(dirs: list[Path]) -> tuple[Any, ...]:
     return tuple(found)
 
 
-def reread_content(raw: RawContent, changed: Collection[Path], cache: FileCache) -> RawContent | None:
+class ContentIndex:
+    """Where each file of a RawContent sits, by the name the diagnostics show."""
+
+    def __init__(self, raw: RawContent) -> None:
+        self.docs = {d.file: ("events", i) for i, d in enumerate(raw.events)}
+        self.docs.update({d.file: ("sources", i) for i, d in enumerate(raw.sources)})
+        self.docs.update({d.file: (name, 0) for name, d in (("site", raw.site), ("tags", raw.tags)) if d is not None})
+        self.texts = {shown: stem for stem, (shown, _) in raw.source_texts.items()}
+        self.noted = {d.file for d in raw.diagnostics}
+
+
+def reread_content(raw: RawContent, changed: Collection[Path], cache: FileCache,
+                   index: ContentIndex | None = None) -> RawContent | None:
     """Return raw with the changed files read again, or None when load_content() must run instead.
 
     This covers a save: content files that loaded cleanly, changed in place and still load cleanly.
     Files that came and went (editors' temporary files), assets, and folders that still hold the
     same names count for nothing. Anything else (a new, deleted or renamed file, a file that now
-    fails, a link) needs the checks of a full listing.
+    fails, a link) needs the checks of a full listing. The result keeps every file where it was
+    in raw, so raw's index serves it too.
     """
     root, real_root = raw.root, Path(os.path.realpath(raw.root))
-    docs = {d.file: ("events", i) for i, d in enumerate(raw.events)}
-    docs.update({d.file: ("sources", i) for i, d in enumerate(raw.sources)})
-    docs.update({d.file: (name, 0) for name, d in (("site", raw.site), ("tags", raw.tags)) if d is not None})
-    texts = {shown: stem for stem, (shown, _) in raw.source_texts.items()}
-    noted = {d.file for d in raw.diagnostics}
+    index = index or ContentIndex(raw)
+    docs, texts, noted = index.docs, index.texts, index.noted
     new = replace(raw, events=list(raw.events), sources=list(raw.sources), source_texts=dict(raw.source_texts))
     for changed_path in dict.fromkeys(changed):
         real = Path(os.path.realpath(changed_path.parent)) / changed_path.name

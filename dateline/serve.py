@@ -42,7 +42,7 @@ from .render import template_dirs
 OVERLAY_LIMIT = 20
 """Problems listed in the browser; the terminal has them all."""
 
-DEBOUNCE_S = 0.05
+DEBOUNCE_S = 0.02
 """Wait this long after a change for the rest of a save (editors write, rename, touch) to land."""
 
 EXPORTS_DELAY_S = 0.3
