@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -392,10 +393,28 @@ DIAGNOSTIC = re.compile(r"^(?P<file>\S.*?):(?P<line>\d+):(?P<col>\d+): (?P<sev>e
                         r"(?P<message>.*)$", re.MULTILINE)
 
 
+class Hung(Exception):
+    """The build blocked (on a FIFO, a huge file...) instead of refusing the input."""
+
+
+def _hung(signum, frame):
+    raise Hung(f"the build did not finish within {BUILD_SECONDS} s: something read a file it should have "
+               "refused (a FIFO blocks until a writer appears)")
+
+
+BUILD_SECONDS = 30
+
+
 def build_in_process(site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
                      *args: str) -> tuple[int, str]:
     monkeypatch.chdir(site)
-    status = main(["build", "--source", ".", *args])
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(BUILD_SECONDS)  # a blocking open() is interrupted by the alarm's exception
+    try:
+        status = main(["build", "--source", ".", *args])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     out = capsys.readouterr()
     return status, out.out + out.err
 

@@ -4,6 +4,8 @@ content/static/ verbatim and never leaves a damaged site, even when killed mid-w
 from __future__ import annotations
 
 import os
+import re
+import socket
 import signal
 import subprocess
 import sys
@@ -60,7 +62,8 @@ def test_output_beside_the_source_is_fine(tmp_path: Path) -> None:
     result = run_cli("build", "--source", str(site), "--out", str(tmp_path / "public"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "public/index.html").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["public", "s"], "no temporary folders left behind"
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".dateline-cache"))
+    assert left == ["public", "s"], "no temporary folders left behind (the build cache may stay)"
 
 
 @pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../../x", "a\\..\\b", "a\x00b", "", "..", "a/..",
@@ -187,4 +190,118 @@ def test_ids_cannot_write_outside_the_site(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.count("error[bad-id]") == 5, result.stderr
     assert not list(tmp_path.rglob("escaped*")) and not Path("/tmp/escaped").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".dateline-cache")) == ["s"]
+
+
+# --- The preview server serves its folder and nothing else -------------------------------------------
+
+TRAVERSALS = [
+    "/mini/../../../../../../etc/passwd",
+    "/mini/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/mini/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/mini/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+    "/mini/.%2e/.%2e/.%2e/.%2e/.%2e/.%2e/etc/passwd",
+    "/mini/%252e%252e/%252e%252e/%252e%252e/%252e%252e/etc/passwd",
+    "/mini/..\\..\\..\\..\\..\\..\\etc\\passwd",
+    "/mini/..%5c..%5c..%5c..%5c..%5c..%5cetc%5cpasswd",
+    "/mini/....//....//....//....//etc/passwd",
+    "/mini/..;/..;/..;/..;/..;/etc/passwd",
+    "/mini/%00/../../../../../etc/passwd",
+    "/mini/%c0%ae%c0%ae/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
+    "/mini//etc/passwd",
+    "//etc/passwd",
+    "/etc/passwd",
+    "/mini/{source}/content/site.yaml",
+    "/mini/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..{source}%2fcontent%2fsite.yaml",
+    "/mini/%2e%2e%2f" * 12 + "{repo}/build.py",
+    "/mini/static/",
+    "/mini/events/",
+    "/mini/static/..%2f..%2f",
+]
+SECRETS = ("root:x:0:0", "root:*:0:0", "base_url:", "from dateline.cli import main", "Index of", "<li><a href=\"dateline.css")
+
+
+class Preview:
+    """`build.py serve` on a free loopback port, for raw HTTP requests."""
+
+    def __init__(self, source: Path) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--source", str(source),
+                                      "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)
+        line = self.proc.stdout.readline()  # type: ignore[union-attr]
+        match = re.search(r"at http://(127\.0\.0\.1):(\d+)(/\S*) ", line)
+        assert match, f"serve printed {line!r}"
+        self.host, self.port, self.mount = match[1], int(match[2]), match[3]
+
+    def raw(self, target: str) -> tuple[int, bytes]:
+        """Send a request line exactly as given, without any client-side normalisation."""
+        with socket.create_connection((self.host, self.port), timeout=10) as conn:
+            conn.sendall(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nConnection: close\r\n\r\n"
+                         .encode("latin-1"))
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+        status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
+        return status, data
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory: pytest.TempPathFactory):
+    source = make_site(tmp_path_factory.mktemp("serve") / "s")
+    server = Preview(source)
+    yield server, source
+    server.stop()
+
+
+def test_preview_listens_on_loopback_only(preview) -> None:
+    server, _source = preview
+    assert server.host == "127.0.0.1"
+    status, body = server.raw(server.mount)
+    assert status == 200 and b"Mini timeline" in body
+
+
+@pytest.mark.parametrize("target", TRAVERSALS)
+def test_preview_refuses_traversal_and_listing(preview, target: str) -> None:
+    server, source = preview
+    path = target.replace("{source}", str(source).lstrip("/")).replace("{repo}", str(REPO).lstrip("/"))
+    status, body = server.raw(path)
+    assert status in (400, 404), (status, body[:300])
+    text = body.decode("utf-8", "replace")
+    for secret in SECRETS:
+        assert secret not in text, f"{path} leaked {secret!r}"
+
+
+def test_preview_still_serves_the_site_after_hostile_requests(preview) -> None:
+    server, _source = preview
+    for target in TRAVERSALS[:5]:
+        server.raw(target)
+    status, body = server.raw(server.mount + "events/2022-01-14-rail-launch/")
+    assert status == 200 and b"Two missiles fired from rail cars" in body
+
+
+def _outward_address() -> str | None:
+    """This machine's address on its default route, if it has one (no packet is sent)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: routing only
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def test_preview_is_not_reachable_from_other_machines(preview) -> None:
+    server, _source = preview
+    address = _outward_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback address to test with")
+    with pytest.raises(OSError):
+        socket.create_connection((address, server.port), timeout=2).close()
