@@ -26,6 +26,7 @@ class MarkdownRenderer:
         self._md.inlinePatterns.deregister("html")
         # text -> HTML; a build passes the on-disk cache's memo (dateline.cache).
         self._cache: MutableMapping[str, str] = {} if cache is None else cache
+        self._plain: dict[tuple[str, int], str] = {}
 
     def render(self, text: str) -> str:
         """Return sanitised HTML for a Markdown text."""
@@ -39,8 +40,10 @@ class MarkdownRenderer:
 
     def plain(self, text: str, limit: int = 0) -> str:
         """Return a Markdown text as plain text, cut at a word boundary when longer than `limit`."""
-        words = html_lib.unescape(nh3.clean(self.render(text), tags=set())).split()
-        plain = " ".join(words)
-        if limit and len(plain) > limit:
-            plain = plain[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+        plain = self._plain.get((text, limit))
+        if plain is None:  # pages, feeds, data files and the search index each ask for every summary
+            plain = " ".join(html_lib.unescape(nh3.clean(self.render(text), tags=set())).split())
+            if limit and len(plain) > limit:
+                plain = plain[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+            self._plain[(text, limit)] = plain
         return plain
