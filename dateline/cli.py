@@ -12,7 +12,9 @@ from typing import Callable
 
 from .diagnostics import Report, format_report, summarise
 from .output import OutputError, check_output_dir
+from .cache import BuildCache
 from .pipeline import build_site, check_site
+from .rebuild import build_cached
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +95,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     out = output_dir(args, source)
     started = time.perf_counter()
     try:
-        report, files = build_site(source, out, drafts=args.drafts, base_url=args.base_url, strict=args.strict)
+        if args.no_cache:
+            report, files = build_site(source, out, drafts=args.drafts, base_url=args.base_url, strict=args.strict)
+        else:
+            report, files = build_cached(source, out, BuildCache.for_output(out), drafts=args.drafts,
+                                         base_url=args.base_url, strict=args.strict)
     except OutputError as exc:
         raise UsageError(str(exc)) from None
     print_report(report)
@@ -118,6 +124,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_source_arguments(build)
     build.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url (e.g. for a preview)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--no-cache", action="store_true",
+                       help="ignore and leave alone the cache beside the output (.<out>.dateline-cache/)")
     build.set_defaults(func=cmd_build)
 
     check = sub.add_parser("check", help="validate content and verify quotes; write nothing",

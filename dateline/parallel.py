@@ -1,0 +1,118 @@
+"""Render pages on every core: forked workers share the parent's environment, results merge in page order."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from typing import Any, Callable, Iterable
+
+import jinja2
+
+from .diagnostics import Diagnostic
+from .pages import Page
+from .render import TemplateProblem, render_pages
+
+MIN_PAGES = 400
+"""Below this many pages, starting workers costs more than it saves."""
+CHUNK = 64
+"""Pages per task: small enough to balance heavy list pages against light event pages."""
+
+# What forked workers inherit: set just before the pool starts, cleared after.
+_shared: tuple[list[Page], jinja2.Environment, Any] | None = None
+
+
+class ReadsTracker:
+    """Stands for the Site in templates and notes whether a page read the event list."""
+
+    def __init__(self, site: Any) -> None:
+        self._site = site
+        self.read_events = False
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("events", "by_id"):
+            self.read_events = True
+        return getattr(self._site, name)
+
+
+def jobs_wanted(pages: int) -> int:
+    """Return how many processes to render with: DATELINE_JOBS, else one per core for large sites."""
+    wanted = os.environ.get("DATELINE_JOBS", "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    if pages < MIN_PAGES or sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def render_tracked(pages: list[Page], env: jinja2.Environment, jobs: int | None = None,
+                   extra: Callable[[], dict[str, bytes]] | None = None
+                   ) -> tuple[dict[str, tuple[bytes, bool]], dict[str, bytes]]:
+    """Render pages, noting for each whether it read site.events; also run `extra` (e.g. the exports).
+
+    Returns ({path: (bytes, read_events)} in page order, extra()). With more than one job the work is
+    split over forked processes; the bytes are those a single process gives. Raises the
+    TemplateProblem of the first failing page in page order.
+    """
+    global _shared
+    jobs = jobs or jobs_wanted(len(pages))
+    tracker = ReadsTracker(env.globals["site"])
+    env.globals["site"] = tracker
+    try:
+        if jobs <= 1:
+            return _render_range(pages, env, tracker, 0, len(pages)), (extra() if extra else {})
+        _compile_all(env)
+        tasks: list[Any] = [("extra",)] if extra else []
+        tasks += [("pages", start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
+        _shared = (pages, env, (tracker, extra))
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs) as pool:
+            results = pool.map(_work, tasks, chunksize=1)
+    finally:
+        env.globals["site"] = tracker._site
+        _shared = None
+    rendered: dict[str, tuple[bytes, bool]] = {}
+    extras: dict[str, bytes] = {}
+    for task, result in zip(tasks, results):
+        if isinstance(result, Diagnostic):
+            raise TemplateProblem(result)
+        if task[0] == "extra":
+            extras = result
+        else:
+            rendered.update(result)
+    return rendered, extras
+
+
+def _compile_all(env: jinja2.Environment) -> None:
+    """Compile every template once, before forking, rather than once in each worker."""
+    for name in env.list_templates(filter_func=lambda n: not n.startswith("static/")):
+        try:
+            env.get_template(name)
+        except Exception:  # noqa: BLE001 - an unused broken template is not this build's problem
+            pass
+
+
+def _work(task: tuple[Any, ...]) -> Any:
+    assert _shared is not None
+    pages, env, (tracker, extra) = _shared
+    try:
+        if task[0] == "extra":
+            return extra()
+        return _render_range(pages, env, tracker, task[1], task[2])
+    except TemplateProblem as problem:
+        return problem.diagnostic  # the exception itself does not survive pickling
+
+
+def _render_range(pages: list[Page], env: jinja2.Environment, tracker: ReadsTracker, start: int,
+                  stop: int) -> dict[str, tuple[bytes, bool]]:
+    out: dict[str, tuple[bytes, bool]] = {}
+    for page in pages[start:stop]:
+        tracker.read_events = False
+        data = render_pages([page], env)[page.path]
+        out[page.path] = (data, tracker.read_events)
+    return out
+
+
+def in_order(items: Iterable[Page], rendered: dict[str, tuple[bytes, bool]]) -> dict[str, bytes]:
+    """Return the rendered bytes keyed by path, in page order."""
+    return {page.path: rendered[page.path][0] for page in items}

@@ -1,0 +1,227 @@
+"""`build` with the on-disk cache: redo only the work whose inputs changed since the last build.
+
+The same stages as pipeline.build_site, with four savings, each keyed by content so the result is
+the bytes a clean build writes:
+
+1. nothing changed (same content, templates, code, options and git commit; output untouched since
+   the last build wrote it): print the last report and stop;
+2. YAML texts, Markdown texts and quotes seen before are not parsed, rendered or checked again;
+3. a page whose template set, context and site-wide inputs are unchanged, and whose file in the output
+   is still the one the last build wrote, is not rendered (likewise the feeds and data files);
+4. only files whose bytes changed are written: a few in place (the last build's record is dropped
+   first, so an interrupted write is followed by a full one), many through output.write_site's
+   atomic swap, which hard-links the unchanged files.
+Pages that still need rendering are rendered on every core (dateline.parallel).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import jinja2
+
+from . import exports
+from .cache import (BuildCache, Fingerprints, ParsedFiles, Uncacheable, code_version, events_digest, git_state,
+                    site_digest, stat_key, tree_digest)
+from .diagnostics import Diagnostic, Report
+from .history import history_for
+from .load import load_content, load_static
+from .markup import MarkdownRenderer
+from .output import safe_join, update_site, write_site
+from .pages import Page, plan_pages
+from .parallel import render_tracked
+from .render import TemplateProblem, make_environment, template_dirs
+from .validate import QuoteVerifier, validate_content
+
+IN_PLACE_FILES = 200
+"""Up to this many changed files (or 2% of the site) are rewritten in place; more, and the output is
+rebuilt beside the old one and swapped in atomically."""
+
+Manifest = dict[str, tuple[int, int, int, bytes]]  # path -> size, mtime_ns, inode, digest of the bytes
+
+
+@dataclass
+class _Last:
+    """What the last successful build read and wrote."""
+
+    inputs: bytes
+    diagnostics: list[Diagnostic]
+    manifest: Manifest
+
+
+class OutputFiles(Mapping[str, bytes]):
+    """The files of a built site: bytes rendered by this build, the rest read from the output on demand."""
+
+    def __init__(self, out: Path, fresh: dict[str, bytes], paths: list[str]) -> None:
+        self.out, self.fresh, self.paths = out, fresh, paths
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel in self.fresh:
+            return self.fresh[rel]
+        if rel not in self.paths:
+            raise KeyError(rel)
+        return safe_join(self.out, rel).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = False,
+                 base_url: str | None = None, strict: bool = False) -> tuple[Report, Mapping[str, bytes] | None]:
+    """Check, render and write a site like build_site(), reusing the cache; write nothing if anything is wrong."""
+    content, dirs = source / "content", template_dirs(source)
+    templates = tree_digest(dirs)
+    inputs = hashlib.blake2b(
+        code_version() + templates + tree_digest([content])
+        + repr((drafts, base_url, strict, str(out.absolute()), git_state(content))).encode(),
+        digest_size=16).digest()
+    record = cache.memo("output")
+    last: _Last | None = record.get("last")
+    manifest = last.manifest if last is not None and _is_intact(out, last.manifest) else None
+    if last is not None and manifest is not None and last.inputs == inputs:
+        report = Report()
+        report.extend(last.diagnostics)
+        return report, OutputFiles(out, {}, sorted(manifest))
+
+    raw = load_content(content, ParsedFiles(cache.memo("parsed")))  # type: ignore[arg-type]
+    site, report = validate_content(raw, drafts=drafts, verify=QuoteVerifier(results=cache.memo("quotes")))
+    if site is None or (strict and report.warnings):
+        return report, None
+    if base_url:
+        site = replace(site, config=replace(site.config, base_url=base_url))
+    site = replace(site, history=history_for(site, content))
+
+    env = make_environment(dirs, site, MarkdownRenderer(cache=cache.memo("markdown")))
+    if cache.folder is not None:
+        try:
+            (cache.folder / "jinja").mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache.folder / "jinja"))
+        except OSError:
+            pass  # compiling every template is slower, not wrong
+    try:
+        fresh, digests = _render(site, env, templates, cache, manifest or {})
+    except TemplateProblem as problem:
+        report.add(problem.diagnostic)
+        return report, None
+    static = load_static(dirs, content, report)
+    if report.errors:
+        return report, None
+    for rel, data in static.items():
+        if rel not in digests:
+            fresh[rel] = data
+            digests[rel] = _hash(data)
+
+    # The record goes first: if writing stops half-way, the next build cannot trust the output.
+    record["last"] = None
+    record.save()
+    changed = {rel: data for rel, data in fresh.items()
+               if manifest is None or rel not in manifest or manifest[rel][3] != digests[rel]}
+    removed = sorted(rel for rel in manifest or () if rel not in digests)
+    if manifest is not None and len(changed) + len(removed) <= max(IN_PLACE_FILES, len(digests) // 50):
+        # A few files: change them in place, as a static host's deploy would, rather than relink all.
+        update_site(out, changed, removed)
+        new = {rel: manifest[rel] for rel in digests if rel not in changed}
+    else:
+        write_site(OutputFiles(out, fresh, sorted(digests)), out)  # type: ignore[arg-type]
+        new, changed = {}, dict.fromkeys(digests)  # type: ignore[arg-type]
+    for rel in changed:
+        key = stat_key(safe_join(out, rel))
+        if key is not None:
+            new[rel] = (*key, digests[rel])
+    record["last"] = _Last(inputs, list(report.items), new)
+    cache.save()
+    return report, OutputFiles(out, fresh, sorted(digests))
+
+
+def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache,
+            manifest: Manifest) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Render the pages and exports the output does not already hold; return (fresh bytes, every digest)."""
+    memo = cache.memo("pages")
+    prints = Fingerprints()
+    common = site_digest(site, templates, prints)
+    every: bytes | None = None
+
+    def all_events() -> bytes:
+        nonlocal every
+        if every is None:
+            every = events_digest(site, prints)
+        return every
+
+    pages = plan_pages(site)
+    digests: dict[str, bytes] = {}
+    todo: list[tuple[Page, bytes | None]] = []
+    for page in pages:
+        try:
+            key = digest_of_page(common, page, prints)
+        except Uncacheable:
+            todo.append((page, None))
+            continue
+        entry = memo.get(key)  # (reads the event list, digest of all events then, digest of the bytes)
+        if (entry is not None and (not entry[0] or entry[1] == all_events())
+                and _holds(manifest, page.path, entry[2])):
+            digests[page.path] = entry[2]
+        else:
+            todo.append((page, key))
+    paths = [page.path for page in pages]
+    exports_key = (common, all_events(), tuple(paths))
+    exported = cache.memo("exports").get(exports_key)
+    if exported is not None and not all(_holds(manifest, rel, d) for rel, d in exported.items()):
+        exported = None
+
+    def render_exports() -> dict[str, bytes]:
+        return exports.render_exports(site, env, dict.fromkeys(paths, b""))
+
+    rendered, extra = render_tracked([page for page, _ in todo], env,
+                                     extra=None if exported is not None else render_exports)
+    fresh: dict[str, bytes] = {}
+    for page, key in todo:
+        data, reads_events = rendered[page.path]
+        fresh[page.path] = data
+        digests[page.path] = _hash(data)
+        if key is not None:
+            memo[key] = (reads_events, all_events() if reads_events else None, digests[page.path])
+    if exported is None:
+        for rel, data in extra.items():
+            fresh[rel] = data
+            digests[rel] = _hash(data)
+        cache.memo("exports")[exports_key] = {rel: digests[rel] for rel in extra}
+    else:
+        digests.update(exported)
+    return fresh, digests
+
+
+def digest_of_page(common: bytes, page: Page, prints: Fingerprints) -> bytes:
+    """Key a page by everything its bytes come from, besides the event list it may read."""
+    return prints.of((common, page.url, page.template, page.context))
+
+
+def _holds(manifest: Manifest, rel: str, data_digest: bytes) -> bool:
+    entry = manifest.get(rel)
+    return entry is not None and entry[3] == data_digest
+
+
+def _is_intact(out: Path, manifest: Manifest) -> bool:
+    """Tell whether the output holds exactly the files the last build wrote, untouched and nothing else."""
+    if not out.is_dir():
+        return False
+    seen = 0
+    for dirpath, _, filenames in os.walk(out):
+        rel_dir = os.path.relpath(dirpath, out).replace(os.sep, "/")
+        for name in filenames:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            entry = manifest.get(rel)
+            if entry is None or stat_key(Path(dirpath, name)) != entry[:3]:
+                return False
+            seen += 1
+    return seen == len(manifest)
+
+
+def _hash(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
