@@ -118,6 +118,7 @@ class Review:
     sources: list[SourceChange]
     pages: dict[str, list[str]] | None  # added/changed/removed output paths, or None when not rendered
     pages_note: str = ""
+    touched: set[str] = field(default_factory=set)  # working-tree files (as diagnostics name them) changed
 
     @property
     def failed(self) -> bool:
@@ -139,7 +140,13 @@ def compare(base: Side, head: Side, base_commit: str = "") -> Review:
     quotes = check_quotes(base, head, events, changed_texts)
     sources = diff_sources(base, head, changed_texts)
     pages, note = diff_pages(base, head)
-    return Review(base, head, base_commit, events, quotes, sources, pages, note)
+    touched = {head.events[c.id].file for c in events if c.kind != "removed"}
+    for s in sources:
+        if s.kind != "removed":
+            touched.add(head.sources[s.id].file)
+            if s.id in head.raw.source_texts:
+                touched.add(head.raw.source_texts[s.id][0])
+    return Review(base, head, base_commit, events, quotes, sources, pages, note, touched)
 
 
 def diff_values(path: str, old: Any, new: Any) -> list[FieldDiff]:

@@ -20,7 +20,8 @@ def render_review(review: Review, site_url: str | None = None) -> str:
     head = review.head.report
     short = review.base_commit[:7]
     commit = f" ({short})" if short and not review.base_commit.startswith(review.base.label) else ""
-    lines = ["## Dateline review", "", f"Comparing `{md(review.base.label)}`{commit} with this change.", ""]
+    label = review.base.label.replace("`", "'")
+    lines = ["## Dateline review", "", f"Comparing `{label}`{commit} with this change.", ""]
     if head.errors:
         lines.append(f"**✗ {summarise(head.items)}.** The errors must be fixed before merging; see Problems below.")
     else:
@@ -190,12 +191,20 @@ def _page_link(url: str, site_url: str | None) -> str:
 
 
 def _problems_section(review: Review) -> list[str]:
+    """List every error, and the warnings of the files this change touches."""
     items = review.head.report.sorted()
     lines = ["### Problems", ""]
-    if not items:
-        return lines + ["None: every file is valid and every quote checks out.", ""]
-    shown = sorted(items, key=lambda d: (not d.is_error, d.file, d.line, d.column))[:PROBLEMS_SHOWN]
-    lines += ["```text", *(d.format_text().replace("```", "'''") for d in shown), "```"]
-    if len(items) > PROBLEMS_SHOWN:
-        lines.append(f"… and {len(items) - PROBLEMS_SHOWN} more; run `python build.py check` to see them all.")
+    shown = [d for d in items if d.is_error or d.file in review.touched]
+    others = len(items) - len(shown)
+    if not shown:
+        lines.append("None in the files this change touches." if others else
+                     "None: every file is valid and every quote checks out.")
+    else:
+        shown.sort(key=lambda d: (not d.is_error, d.file, d.line, d.column))
+        lines += ["```text", *(d.format_text().replace("```", "'''") for d in shown[:PROBLEMS_SHOWN]), "```"]
+        if len(shown) > PROBLEMS_SHOWN:
+            lines.append(f"… and {len(shown) - PROBLEMS_SHOWN} more; run `python build.py check` to see them all.")
+    if others:
+        lines += ["", f"{others} other warning{'s' * (others != 1)} in files this change does not touch "
+                      "(`python build.py check` lists them)."]
     return lines + [""]

@@ -177,3 +177,14 @@ def test_diff_values_descends_into_mappings_and_pairs_changed_items() -> None:
 def test_review_command_is_listed_in_help() -> None:
     result = run_cli("--help")
     assert "review" in result.stdout
+
+
+def test_problems_show_errors_and_the_warnings_of_touched_files(tmp_path: Path) -> None:
+    repo = Repo(make_site(tmp_path / "site"))
+    repo.edit("content/sources/treasury.yaml", "archive_url:", "# archive_url:")  # a warning already on main
+    repo.commit("Add the first events", "2022-01-15T09:00:00+09:00")
+    repo.write("content/sources/yonhap.yaml", NEW_SOURCE)
+    problems = run_cli("review", "HEAD", cwd=repo.root).stdout.split("### Problems")[1]
+    assert "content/sources/yonhap.yaml:3:1: warning[missing-archive]" in problems
+    assert "treasury" not in problems
+    assert "1 other warning in files this change does not touch" in problems
