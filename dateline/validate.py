@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import MutableMapping
 from dataclasses import replace
@@ -54,7 +55,7 @@ def validate_site_config(doc: Document | None, report: Report) -> SiteConfig | N
     options = clean.get("options", {})
     return SiteConfig(
         title=clean["title"], base_url=clean["base_url"], description=clean.get("description", ""),
-        language=clean.get("language", "en"), timezone=timezone, author=clean.get("author", ""),
+        language=_language(doc, clean, report) or "en", timezone=timezone, author=clean.get("author", ""),
         publish_source_text=options.get("publish_source_text", False), fields=tuple(fields), file=doc.file,
         options={k: v for k, v in options.items() if k != "publish_source_text"},
     )
@@ -94,7 +95,7 @@ def validate_source(doc: Document, texts: dict[str, tuple[str, str]], report: Re
     return Source(
         id=source_id, title=clean["title"], file=doc.file, publisher=clean.get("publisher", ""),
         author=clean.get("author", ""), published=dates["published"], accessed=dates["accessed"],
-        url=clean.get("url", ""), archive_url=clean.get("archive_url", ""), language=clean.get("language", ""),
+        url=clean.get("url", ""), archive_url=clean.get("archive_url", ""), language=_language(doc, clean, report),
         note=clean.get("note", ""), text=text,
     )
 
@@ -337,6 +338,22 @@ class QuoteVerifier:
                 indexed = self._texts[source.text or ""] = SourceText(source.text or "")
             self._results[key] = indexed.verify(text)
         return self._results[key]
+
+
+_LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z")
+_LANGUAGE_NAMES = {"english": "en", "korean": "ko", "japanese": "ja", "chinese": "zh", "french": "fr",
+                   "german": "de", "russian": "ru", "spanish": "es", "arabic": "ar", "portuguese": "pt"}
+
+
+def _language(doc: Document, clean: dict[str, Any], report: Report) -> str:
+    """Return the file's language code, reporting one that is not a BCP 47 tag (it goes into lang=)."""
+    language = clean.get("language", "")
+    if not language or _LANGUAGE_RE.match(language):
+        return language
+    code = _LANGUAGE_NAMES.get(language.strip().lower())
+    report.error(doc.file, doc.pos(("language",)), "bad-language", f"'{language}' is not a language code",
+                 f"write '{code}'" if code else "write a language code such as en, ko or en-GB")
+    return ""
 
 
 _NEEDS = {
