@@ -259,17 +259,19 @@ def changes_context(site: "Site", limit: int = CHANGES_LIMIT) -> dict[str, Any]:
     """Return the /changes/ page's context: recent commits (when known) and the events' update notes."""
     history = site.history if isinstance(site.history, History) else NOT_LOADED
     aliases = {alias: event for event in site.events for alias in event.aliases}
-    commits = [_change_view(change, site, aliases) for change in history.changes(limit)]
+    commits = [view for change in history.changes(limit) if (view := _change_view(change, site, aliases))]
     updates = sorted((UpdateView(u.date, e, u.note) for e in site.events for u in e.updates),
                      key=lambda u: (u.date.sort_key, u.event.id), reverse=True)[:limit]
     return {"commits": commits, "updates": updates, "note": history.note, "available": history.available}
 
 
-def _change_view(change: Change, site: "Site", aliases: dict[str, Any]) -> ChangeView:
+def _change_view(change: Change, site: "Site", aliases: dict[str, Any]) -> ChangeView | None:
     events, sources = [], []
     for f in change.events:
         # An old id kept as an alias leads to the event as it is now.
         event = (site.by_id.get(f.event_id) if f.status != "D" else None) or aliases.get(f.event_id)
+        if event is None and f.status != "D":
+            continue  # a draft, or an event removed since: it has no page to show
         former = _stem(f.old_path, "events/") or "" if f.status == "R" else ""
         if event is not None and event.id != f.event_id:
             former = f.event_id
@@ -282,6 +284,8 @@ def _change_view(change: Change, site: "Site", aliases: dict[str, Any]) -> Chang
     shown_events, shown_sources = events[:FILES_SHOWN], sources[:max(0, FILES_SHOWN - len(events))]
     more = len(events) + len(sources) - len(shown_events) - len(shown_sources)
     settings = any(f.path in ("site.yaml", "tags.yaml") for f in change.files)
+    if not (events or sources or settings):
+        return None  # only drafts changed: nothing readers can see
     return ChangeView(change.revision, tuple(shown_events), tuple(shown_sources), more, settings)
 
 

@@ -7,6 +7,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 
 from conftest import make_site, run_cli, snapshot
 from dateline import history as history_module
-from dateline.history import (NOT_GIT, OK, SHALLOW, Change, FileChange, Revision, build_history, load_history)
+from dateline.history import (NOT_GIT, OK, SHALLOW, Change, FileChange, Revision, build_history, changes_context,
+                              load_history)
 from dateline.pipeline import check_site, render_site
 from gitrepo import Repo
 
@@ -120,7 +122,7 @@ def test_changes_page_lists_commits_and_update_notes(built: Path) -> None:
             '<span class="muted">(formerly 2022-01-14-train-launch)</span>') in page
     # The first commit added the event under its old id; the alias leads to it today.
     assert 'Event added: <a href="/mini/events/2022-01-14-rail-launch/">' in page
-    assert "Event added: 2022-01-draft" in page, "drafts are named but not linked"
+    assert "2022-01-draft" not in page, "drafts are not published, not even by name"
     assert "Corrected the launch time." in page
     assert page.index("Add the 17 January launch") < page.index("Add the first events")
 
@@ -239,3 +241,15 @@ def test_ten_thousand_events_take_one_git_log(tmp_path: Path, monkeypatch: pytes
     assert history.for_event("e00101").last.subject == "Import ten thousand events"
     assert sum("log" in call for call in calls) == 1 and len(calls) <= 3
     assert elapsed < 5, f"history of 10,000 events took {elapsed:.1f} s"
+
+
+def test_changes_page_omits_drafts_and_names_removed_events(tmp_path: Path) -> None:
+    site, _ = check_site(make_site(tmp_path / "s"))
+    history = build_history([
+        Change(_rev(2), (FileChange("M", "events/2022-01-draft.yaml"),)),
+        Change(_rev(1), (FileChange("A", "events/2022-01-12-sanctions.yaml"), FileChange("D", "events/gone.yaml"))),
+    ], {e.id: e.aliases for e in site.events}, limit=10)
+    context = changes_context(replace(site, history=history))
+    assert [view.revision for view in context["commits"]] == [_rev(1)], "a commit touching only a draft is not shown"
+    assert [(t.verb, t.id, t.url) for t in context["commits"][0].events] == [
+        ("added", "2022-01-12-sanctions", "events/2022-01-12-sanctions/"), ("removed", "gone", "")]
