@@ -129,9 +129,14 @@ def _template_diagnostic(exc: Exception, env: jinja2.Environment, page: Page) ->
         if frame.filename and frame.filename.endswith((".html", ".xml", ".txt", ".json", ".j2")):
             file, line = _shown(frame.filename), frame.lineno or 1
             break
-    code = "template-undefined" if isinstance(exc, jinja2.UndefinedError) else "template-error"
-    return Diagnostic(file, line, 1, ERROR, code, f"{exc} (while rendering /{page.url})",
-                      "check the variable name; templates see the page's context plus site, config, url()")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Diagnostic(file, line, 1, ERROR, "template-missing",
+                          f"template '{exc.name}' not found (while rendering /{page.url})",
+                          "add it to templates/ or correct the name")
+    if isinstance(exc, jinja2.UndefinedError):
+        return Diagnostic(file, line, 1, ERROR, "template-undefined", f"{exc} (while rendering /{page.url})",
+                          "check the variable name; templates see the page's context plus site, config, url()")
+    return Diagnostic(file, line, 1, ERROR, "template-error", f"{exc} (while rendering /{page.url})")
 
 
 def _shown(filename: str) -> str:
