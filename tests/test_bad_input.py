@@ -387,7 +387,7 @@ case("template-undefined-attribute", {"templates/404.html": BASE_404 + "\n\n{{ c
      ("templates/404.html", 5, "template-undefined"))
 case("template-missing-include", {"templates/404.html": BASE_404 + '{% include "nowhere.html" %}\n'
                                                                     "{% endblock %}\n"},
-     ("templates/404.html", 3, "template-error"))
+     ("templates/404.html", 3, "template-missing"), words="'nowhere.html' not found")
 
 
 # --- Running the corpus -----------------------------------------------------------------------------
