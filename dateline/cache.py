@@ -10,14 +10,14 @@ new, and pruned to what the last build used, so the cache cannot grow without bo
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, MutableMapping
-from dataclasses import fields as dataclass_fields
-from dataclasses import is_dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -211,7 +211,7 @@ class Uncacheable(Exception):
 
 
 class Fingerprints:
-    """Digest page contexts, hashing each Event once per build."""
+    """Digest page contexts by pickling them, with each Event pickled once per build and sets in sorted order."""
 
     def __init__(self) -> None:
         self._events: dict[int, tuple[Any, bytes]] = {}
@@ -225,32 +225,27 @@ class Fingerprints:
 
     def of(self, value: Any) -> bytes:
         """Return the digest of a page context (or any value built from model objects)."""
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.persistent_id = self._stand_in  # type: ignore[method-assign]
         try:
-            return digest(self._plain(value))
+            pickler.dump(value)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             raise Uncacheable(str(exc)) from None
+        return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
 
-    def _plain(self, value: Any) -> Any:
-        if value is None or isinstance(value, (str, int, float, bytes)):
-            return value
-        if isinstance(value, Event):
-            return ("E", self.event(value))
-        if isinstance(value, (tuple, list)):
-            return (type(value).__name__, tuple(self._plain(v) for v in value))
-        if isinstance(value, dict):
-            return ("d", tuple((self._plain(k), self._plain(v)) for k, v in value.items()))
-        if is_dataclass(value) and not isinstance(value, type):
-            return (type(value).__qualname__,
-                    tuple(self._plain(getattr(value, f.name)) for f in dataclass_fields(value)))
-        if isinstance(value, (set, frozenset)):
-            return ("set", tuple(sorted(digest(self._plain(v)) for v in value)))
-        return ("o", type(value).__qualname__, digest(value))
+    def _stand_in(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is Event:
+            return self.event(value)
+        if kind is set or kind is frozenset:  # iteration order follows string hashing, which varies by process
+            return ("set", tuple(sorted(self.of(v) for v in value)))
+        return None
 
 
 def site_digest(site: Site, templates: bytes, fingerprints: Fingerprints) -> bytes:
     """Digest what every page may read besides its context: settings, tags, sources, history, templates."""
-    return digest((code_version(), templates, fingerprints.of((site.config, site.tags, site.sources)),
-                   digest(site.history)))
+    return digest((code_version(), templates, fingerprints.of((site.config, site.tags, site.sources, site.history))))
 
 
 def events_digest(site: Site, fingerprints: Fingerprints) -> bytes:
@@ -261,37 +256,74 @@ def events_digest(site: Site, fingerprints: Fingerprints) -> bytes:
 # --- The output folder as the last build left it ---------------------------------------------------
 
 
-def stat_key(path: Path) -> tuple[int, int, int] | None:
+RACY_NS = 2_000_000_000
+"""A file changed this close to when it was hashed may change again without its times moving (coarse
+clocks), so its recorded digest is not trusted, as git treats "racily clean" files."""
+
+
+def walk_files(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Yield (relative path with '/', entry) for every non-folder under root, in name order."""
+    stack = [(str(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        folders = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, prefix + entry.name + "/"))
+            else:
+                yield prefix + entry.name, entry
+        stack.extend(reversed(folders))
+
+
+def stat_key(path: Path | str) -> tuple[int, int, int] | None:
     """Return what tells a file has not been touched: size, modification time, inode."""
     try:
-        st = os.stat(path)
+        st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def tree_digest(folders: list[Path]) -> bytes:
-    """Digest every file under the folders, names and bytes, in a fixed order."""
+def tree_digest(folders: list[Path], known: MutableMapping[Any, Any] | None = None) -> bytes:
+    """Digest every file under the folders, names and bytes, in a fixed order.
+
+    With `known` (a memo of path -> stat, time hashed, digest), a file whose size, inode and
+    modification and change times are those recorded is not read again, as git's index does.
+    """
     h = hashlib.blake2b(digest_size=16)
     for folder in folders:
-        h.update(b"\1" + str(folder).encode())
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
-                try:
-                    st = os.stat(path)
-                    # Only regular files: opening a FIFO or a device would block or never end (load refuses them).
-                    if stat.S_ISREG(st.st_mode):
-                        with open(path, "rb") as f:
-                            data = f.read()
-                    else:
-                        data = b"\0special %d" % st.st_mode
-                except OSError as exc:
-                    data = b"\0unreadable %d" % (exc.errno or 0)
-                h.update(b"\2" + os.path.relpath(path, folder).encode("utf-8", "surrogateescape") + b"\0")
-                h.update(len(data).to_bytes(8, "little") + data)
+        h.update(b"\1" + str(folder).encode("utf-8", "surrogateescape"))
+        for rel, entry in walk_files(folder):
+            h.update(b"\2" + rel.encode("utf-8", "surrogateescape") + b"\0" + _file_digest(entry, known))
     return h.digest()
+
+
+def _file_digest(entry: os.DirEntry[str], known: MutableMapping[Any, Any] | None) -> bytes:
+    try:
+        st = os.stat(entry.path)  # follows links, as reading does
+    except OSError as exc:
+        return b"\0unreadable %d" % (exc.errno or 0)
+    if not stat.S_ISREG(st.st_mode):  # opening a FIFO or a device could block or never end
+        return b"\0special %d" % st.st_mode
+    key = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    if known is not None:
+        found = known.get(entry.path)
+        if found is not None and found[0] == key and st.st_mtime_ns < found[1] - RACY_NS:
+            return found[2]
+    hashed_ns = time.time_ns()
+    try:
+        with open(entry.path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return b"\0unreadable %d" % (exc.errno or 0)
+    value = hashlib.blake2b(data, digest_size=16).digest()
+    if known is not None:
+        known[entry.path] = (key, hashed_ns, value)
+    return value
 
 
 def git_state(folder: Path) -> str:

@@ -83,6 +83,28 @@ def render_tracked(pages: list[Page], env: jinja2.Environment, jobs: int | None 
     return rendered, extras
 
 
+def map_in_workers(func: Callable[[Any], Any], items: list[Any], jobs: int | None = None) -> list[Any]:
+    """Return [func(item) for item in items], computed by forked workers when there are enough items."""
+    global _shared
+    jobs = jobs or jobs_wanted(len(items))
+    if jobs <= 1 or len(items) < 2 * CHUNK:
+        return [func(item) for item in items]
+    _shared = (items, func, None)  # type: ignore[assignment]
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            parts = pool.map(_map_range, [(start, min(start + CHUNK, len(items)))
+                                          for start in range(0, len(items), CHUNK)], chunksize=1)
+    finally:
+        _shared = None
+    return [result for part in parts for result in part]
+
+
+def _map_range(span: tuple[int, int]) -> list[Any]:
+    assert _shared is not None
+    items, func, _ = _shared
+    return [func(item) for item in items[span[0]:span[1]]]  # type: ignore[operator]
+
+
 def _compile_all(env: jinja2.Environment) -> None:
     """Compile every template once, before forking, rather than once in each worker."""
     for name in env.list_templates(filter_func=lambda n: not n.startswith("static/")):

@@ -17,7 +17,6 @@ Pages that still need rendering are rendered on every core (dateline.parallel).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,14 +25,14 @@ import jinja2
 
 from . import exports
 from .cache import (BuildCache, Fingerprints, ParsedFiles, Uncacheable, code_version, events_digest, git_state,
-                    site_digest, stat_key, tree_digest)
+                    site_digest, stat_key, tree_digest, walk_files)
 from .diagnostics import Diagnostic, Report
 from .history import history_for
 from .load import load_content, load_static
 from .markup import MarkdownRenderer
 from .output import safe_join, update_site, write_site
 from .pages import Page, plan_pages
-from .parallel import render_tracked
+from .parallel import map_in_workers, render_tracked
 from .render import TemplateProblem, make_environment, template_dirs
 from .validate import QuoteVerifier, validate_content
 
@@ -77,9 +76,10 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
                  base_url: str | None = None, strict: bool = False) -> tuple[Report, Mapping[str, bytes] | None]:
     """Check, render and write a site like build_site(), reusing the cache; write nothing if anything is wrong."""
     content, dirs = source / "content", template_dirs(source)
-    templates = tree_digest(dirs)
+    known = cache.memo("files")
+    templates = tree_digest(dirs, known)
     inputs = hashlib.blake2b(
-        code_version() + templates + tree_digest([content])
+        code_version() + templates + tree_digest([content], known)
         + repr((drafts, base_url, strict, str(out.absolute()), git_state(content))).encode(),
         digest_size=16).digest()
     record = cache.memo("output")
@@ -98,7 +98,14 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
         site = replace(site, config=replace(site.config, base_url=base_url))
     site = replace(site, history=history_for(site, content))
 
-    env = make_environment(dirs, site, MarkdownRenderer(cache=cache.memo("markdown")))
+    texts = cache.memo("markdown")
+    markdown = MarkdownRenderer(cache=texts)
+    # Summaries no build has rendered yet: render them on every core first, so that the page workers
+    # (each with its own copy of the renderer) do not each render the same ones again.
+    missing = [text for text in dict.fromkeys(e.summary for e in site.events) if text not in texts]
+    for text, html in zip(missing, map_in_workers(markdown.render, missing)):
+        texts[text] = html
+    env = make_environment(dirs, site, markdown)
     if cache.folder is not None:
         try:
             (cache.folder / "jinja").mkdir(parents=True, exist_ok=True)
@@ -212,14 +219,15 @@ def _is_intact(out: Path, manifest: Manifest) -> bool:
     if not out.is_dir():
         return False
     seen = 0
-    for dirpath, _, filenames in os.walk(out):
-        rel_dir = os.path.relpath(dirpath, out).replace(os.sep, "/")
-        for name in filenames:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            entry = manifest.get(rel)
-            if entry is None or stat_key(Path(dirpath, name)) != entry[:3]:
-                return False
-            seen += 1
+    for rel, entry in walk_files(out):
+        recorded = manifest.get(rel)
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            return False
+        if recorded is None or (st.st_size, st.st_mtime_ns, st.st_ino) != recorded[:3]:
+            return False
+        seen += 1
     return seen == len(manifest)
 
 
