@@ -170,6 +170,12 @@ class BuildCache:
             memo = self._memos[name] = Memo(path, self.version)
         return memo
 
+    def release(self, name: str) -> None:
+        """Write the named memo if it changed and forget it, freeing its entries' memory."""
+        memo = self._memos.pop(name, None)
+        if memo is not None:
+            memo.save()
+
     def save(self) -> None:
         """Write every memo that changed."""
         for memo in self._memos.values():

@@ -94,6 +94,8 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
     site, report = validate_content(raw, drafts=drafts, verify=QuoteVerifier(results=cache.memo("quotes")))
     if site is None or (strict and report.warnings):
         return report, None
+    del raw  # the parsed documents are not needed past validation: free them before rendering
+    cache.release("parsed")
     if base_url:
         site = replace(site, config=replace(site.config, base_url=base_url))
     site = replace(site, history=history_for(site, content))
