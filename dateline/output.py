@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import glob
 import os
 import shutil
+import sys
 from pathlib import Path, PurePosixPath
 
 
@@ -50,12 +54,14 @@ def write_site(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | 
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
+    _clear_stale(out)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     for stale in (tmp, old):
         if stale.exists():
             shutil.rmtree(stale)
     total = 0
+    swapped = False
     try:
         made: set[Path] = set()
         keep = out.is_dir()
@@ -73,16 +79,65 @@ def write_site(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | 
                     pass  # no hard links here (or the file just went): write it
             target.write_bytes(data)
             total += len(data)
-        if out.exists():
-            os.rename(out, old)
-        os.rename(tmp, out)
+        swapped = out.is_dir() and not out.is_symlink() and _exchange(tmp, out)
+        if not swapped:
+            if out.exists():
+                os.rename(out, old)
+            os.rename(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not out.exists():
             os.rename(old, out)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(tmp if swapped else old, ignore_errors=True)  # the previous site
     return total
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where that is not possible.
+
+    With two renames a build killed between them would leave no output folder at all.
+    """
+    rename = _renameat2()
+    if rename is None:
+        return False
+    return rename(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+@functools.cache
+def _renameat2():
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+
+
+def _clear_stale(out: Path) -> None:
+    """Remove the temporary folders of builds that were killed; bring back a site one left aside."""
+    prefix = f".{out.name}."
+    for path in out.parent.glob(glob.escape(prefix) + "*-*"):
+        kind, _, pid = path.name[len(prefix):].rpartition("-")
+        if kind not in ("tmp", "old") or not pid.isdigit() or _is_running(int(pid)):
+            continue
+        if kind == "old" and not out.exists():
+            os.rename(path, out)  # killed between the two renames: this is the previous site
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 def _is_unchanged(out: Path, rel: str, data: bytes, previous: dict[str, bytes] | None) -> bool:
@@ -101,14 +156,21 @@ def _is_unchanged(out: Path, rel: str, data: bytes, previous: dict[str, bytes] |
 def update_site(out: Path, changed: dict[str, bytes], removed: list[str]) -> int:
     """Change a folder in place: write the changed files, delete the removed ones; return bytes written.
 
-    For a folder nobody else reads while it changes (serve's own): unlike write_site it is not
-    atomic, but it costs only the files that changed.
+    Unlike write_site the folder changes file by file, but it costs only the files that changed.
+    Each file is written beside its place and renamed over it, so no reader (and no build killed
+    half-way) sees a half-written file, and hard links to the old file keep the old bytes.
     """
     total = 0
     for rel in sorted(changed):
         target = safe_join(out, rel)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(changed[rel])
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        try:
+            tmp.write_bytes(changed[rel])
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         total += len(changed[rel])
     for rel in removed:
         target = safe_join(out, rel)
