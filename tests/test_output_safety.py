@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, make_site, run_cli, snapshot
-from dateline.output import OutputError, safe_join
+from dateline.output import OutputError, _clear_stale, safe_join, update_site, write_site
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -305,3 +305,53 @@ def test_preview_is_not_reachable_from_other_machines(preview) -> None:
         pytest.skip("this machine has no non-loopback address to test with")
     with pytest.raises(OSError):
         socket.create_connection((address, server.port), timeout=2).close()
+
+
+# --- write_site and update_site --------------------------------------------------------------------
+
+def _dead_pid() -> int:
+    """A process id that no running process has."""
+    pid = 4_000_000
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except OSError:
+            pass
+        pid -= 1
+
+
+def test_write_site_swaps_in_one_step_and_clears_killed_builds(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_site({"index.html": b"one"}, out)
+    dead = _dead_pid()
+    (tmp_path / f".site.tmp-{dead}").mkdir()  # left by a build killed while writing
+    (tmp_path / f".site.tmp-{dead}/index.html").write_bytes(b"half")
+    (tmp_path / f".site.tmp-{os.getpid()}x").mkdir()  # not ours: left alone
+    before = out.stat().st_ino
+    write_site({"index.html": b"two"}, out)
+    assert (out / "index.html").read_bytes() == b"two" and out.stat().st_ino != before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".site.tmp-{os.getpid()}x", "site"]
+
+
+def test_write_site_restores_a_site_left_aside_by_a_killed_build(tmp_path: Path) -> None:
+    aside = tmp_path / f".site.old-{_dead_pid()}"  # killed between moving site/ aside and moving the new one in
+    aside.mkdir()
+    (aside / "index.html").write_bytes(b"previous")
+    (aside / "CNAME").write_bytes(b"example.org\n")
+    _clear_stale(tmp_path / "site")  # the recovery step on its own: the previous site is back
+    assert (tmp_path / "site/CNAME").read_bytes() == b"example.org\n"
+    write_site({"index.html": b"next"}, tmp_path / "site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_update_site_replaces_files_whole(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    update_site(out, {"index.html": b"old page", "a/b.html": b"b"}, [])
+    twin = tmp_path / "backup.html"
+    os.link(out / "index.html", twin)  # e.g. cp -al backups, or write_site's hard-linked unchanged files
+    update_site(out, {"index.html": b"new page"}, [])
+    assert (out / "index.html").read_bytes() == b"new page"
+    assert twin.read_bytes() == b"old page", "the file was replaced, not truncated and rewritten"
+    assert sorted(p.name for p in out.iterdir()) == ["a", "index.html"], "no temporary files left"
