@@ -79,7 +79,7 @@ def main() -> int:
         target.write_text(original, encoding="utf-8")
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=120)  # it stops between rebuilds, and then removes its folder
         except subprocess.TimeoutExpired:
             proc.kill()
     return 0

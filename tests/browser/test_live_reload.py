@@ -6,10 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_site
+from conftest import REPO, make_site
 from test_serve import EVENT, Served
 
 pytestmark = pytest.mark.browser
+
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+AXE_OVERLAY = """async () => {
+  const result = await axe.run('#dateline-overlay', {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}});
+  return result.violations.map(v => v.id + ': ' + v.help);
+}"""
 
 
 def test_an_open_page_reloads_by_itself_after_each_save(browser, tmp_path: Path) -> None:
@@ -37,6 +43,9 @@ def test_an_open_page_reloads_by_itself_after_each_save(browser, tmp_path: Path)
         overlay.wait_for(timeout=15_000)
         assert "error[yaml-syntax]" in overlay.inner_text()
         assert "Maiden test" in heading.inner_text()  # the last good page, under the overlay
+        if AXE_JS.is_file():  # (npm ci installs it; the site-quality suite says so when it is missing)
+            page.add_script_tag(path=str(AXE_JS))
+            assert page.evaluate(AXE_OVERLAY) == []
 
         event.write_text(good.replace("First test", "Fixed test"), encoding="utf-8")
         page.wait_for_function("document.querySelector('h1').textContent.includes('Fixed test')", timeout=15_000)
