@@ -14,7 +14,8 @@ import jinja2
 from . import exports
 from .diagnostics import Diagnostic, Report
 from .history import History, history_for
-from .load import Document, FileCache, RawContent, display_path, load_content, load_static
+from .load import (Document, FileCache, RawContent, display_path, load_content, load_static,
+                   report_replaced_static)
 from .markup import MarkdownRenderer
 from .model import Event, Site, SiteConfig, Source
 from .pages import plan_pages
@@ -180,7 +181,9 @@ class Builder:
         except TemplateProblem as problem:
             report.add(problem.diagnostic)
             return None
-        for rel, data in load_static(dirs, self.source / "content", report).items():
+        static = load_static(dirs, self.source / "content", report)
+        report_replaced_static(static, files, self.source / "content", report)
+        for rel, data in static.items():
             files.setdefault(rel, data)
         return None if report.errors else files
 

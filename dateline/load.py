@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Container, Iterable
 
 import yaml
 
@@ -418,8 +419,24 @@ def load_static(template_dirs: list[Path], content_dir: Path, diagnostics: Any) 
         for rel, data in _read_tree(folder / "static", diagnostics).items():
             files.setdefault("static/" + rel, data)
     for rel, data in _read_tree(content_dir / "static", diagnostics).items():
+        if rel in files:
+            _replaced(content_dir, rel, diagnostics, "the templates' asset of the same name")
         files.setdefault(rel, data)
     return files
+
+
+def report_replaced_static(static: Iterable[str], generated: Container[str], content_dir: Path,
+                           report: Any) -> None:
+    """Warn about content/static/ files that a generated file of the same path replaces."""
+    for rel in static:
+        if rel in generated and (content_dir / "static" / rel).is_file():
+            _replaced(content_dir, rel, report, f"its own /{rel}")
+
+
+def _replaced(content_dir: Path, rel: str, report: Any, what: str) -> None:
+    report.warning(display_path(content_dir / "static" / rel), (1, 1), "static-replaced",
+                   f"this file is not copied: the build writes {what} there",
+                   "remove it, or give it another name")
 
 
 def _read_tree(folder: Path, report: Any) -> dict[str, bytes]:
@@ -431,11 +448,18 @@ def _read_tree(folder: Path, report: Any) -> dict[str, bytes]:
         dirnames.sort()
         for name in sorted(filenames):
             path = Path(dirpath) / name
+            shown = display_path(path)
             if path.is_symlink() and not _is_inside(path, root):
-                report.error(display_path(path), (1, 1), "symlink-outside",
+                report.error(shown, (1, 1), "symlink-outside",
                              "symbolic link points outside its folder", "copy the file instead")
                 continue
-            out[path.relative_to(folder).as_posix()] = path.read_bytes()
+            try:
+                if not stat.S_ISREG(path.stat().st_mode):
+                    report.error(shown, (1, 1), "not-a-file", "this is not a regular file")
+                    continue
+                out[path.relative_to(folder).as_posix()] = path.read_bytes()
+            except OSError as exc:
+                report.error(shown, (1, 1), "unreadable", f"cannot read file: {exc.strerror}")
     return out
 
 

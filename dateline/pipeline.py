@@ -9,7 +9,7 @@ from . import exports
 from .diagnostics import Report
 from .history import history_for
 from .incremental import Build, Builder  # noqa: F401  (serve's rebuilds, from the same stages)
-from .load import load_content, load_static
+from .load import load_content, load_static, report_replaced_static
 from .markup import MarkdownRenderer
 from .model import Site
 from .output import write_site
@@ -39,7 +39,9 @@ def render_site(site: Site, source: Path, report: Report,
     except TemplateProblem as problem:
         report.add(problem.diagnostic)
         return None
-    for rel, data in load_static(dirs, source / "content", report).items():
+    static = load_static(dirs, source / "content", report)
+    report_replaced_static(static, files, source / "content", report)
+    for rel, data in static.items():
         files.setdefault(rel, data)
     return None if report.errors else files
 

@@ -28,7 +28,7 @@ from .cache import (BuildCache, Fingerprints, ParsedFiles, Uncacheable, code_ver
                     site_digest, stat_key, tree_digest, walk_files)
 from .diagnostics import Diagnostic, Report
 from .history import history_for
-from .load import load_content, load_static
+from .load import load_content, load_static, report_replaced_static
 from .markup import MarkdownRenderer
 from .output import safe_join, update_site, write_site
 from .pages import Page, plan_pages
@@ -120,6 +120,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
         report.add(problem.diagnostic)
         return report, None
     static = load_static(dirs, content, report)
+    report_replaced_static(static, digests, content, report)
     if report.errors:
         return report, None
     for rel, data in static.items():

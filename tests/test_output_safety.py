@@ -118,6 +118,26 @@ def test_static_link_out_of_its_folder_is_refused(tmp_path: Path) -> None:
     assert not (site / "site").exists()
 
 
+def test_static_files_a_build_replaces_are_reported(tmp_path: Path) -> None:
+    files = {"content/static/robots.txt": "User-agent: *\nDisallow: /\n",
+             "content/static/static/dateline.css": "body { color: red }\n"}
+    site = make_site(tmp_path / "s", files=files)
+    result = run_cli("build", "--source", str(site), cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert "content/static/robots.txt:1:1: warning[static-replaced]" in result.stderr, result.stderr
+    assert "content/static/static/dateline.css:1:1: warning[static-replaced]" in result.stderr
+    assert "Disallow" not in (site / "site/robots.txt").read_text()
+
+
+def test_special_file_in_static_is_refused_not_read(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "s")
+    (site / "content/static").mkdir()
+    os.mkfifo(site / "content/static/pipe")
+    result = run_cli("build", "--source", str(site), cwd=site, timeout=60)
+    assert result.returncode == 1
+    assert "content/static/pipe:1:1: error[not-a-file]" in result.stderr, result.stderr
+
+
 # --- An interrupted build leaves the previous site complete ------------------------------------------
 
 def _big_site(root: Path, events: int) -> Path:
