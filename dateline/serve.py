@@ -20,6 +20,7 @@ import signal
 import socket
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ DEBOUNCE_S = 0.02
 """Wait this long after a change for the rest of a save (editors write, rename, touch) to land."""
 
 EXPORTS_DELAY_S = 0.3
-"""After a save, pages are rebuilt first; feeds and data files (which list every event) this much later."""
+"""After a save, pages are rebuilt first; feeds and data files (which list every event) this much later,
+or three times as long as they last took, so that on a big site they wait for a pause in the saving
+rather than hold up the next save's pages."""
 
 _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".js": "text/javascript; charset=utf-8", ".json": "application/json; charset=utf-8",
@@ -134,6 +137,7 @@ class Preview:
         self._pending: set[Path] = set()
         self._scheduled = False
         self._exports_timer: object | None = None
+        self._exports_seconds = 0.0
         self.watcher: FolderWatch | None = None
 
     def watched_folders(self) -> list[Path]:
@@ -158,12 +162,17 @@ class Preview:
         loop = IOLoop.current()
         if self._exports_timer is not None:
             loop.remove_timeout(self._exports_timer)
-        self._exports_timer = loop.call_later(EXPORTS_DELAY_S, self._rebuild_exports)
+        delay = max(EXPORTS_DELAY_S, 3 * self._exports_seconds)
+        self._exports_timer = loop.call_later(delay, self._rebuild_exports)
 
     def _rebuild_exports(self) -> None:
         self._exports_timer = None
-        if not self._pending and self.rebuild(set(), exports=True):
+        if self._pending:
+            return  # a rebuild is on its way, and schedules this again
+        started = time.perf_counter()
+        if self.rebuild(set(), exports=True):
             LiveReloadHandler.reload_waiters("*")
+        self._exports_seconds = time.perf_counter() - started
 
     def rebuild(self, changed: set[Path] | None = None, *, exports: bool = True) -> bool:
         """Build again, update the served folder, and return whether open pages should reload.
