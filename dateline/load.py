@@ -416,9 +416,9 @@ def load_static(template_dirs: list[Path], content_dir: Path, diagnostics: Any) 
     files: dict[str, bytes] = {}
     # Later folders lose to earlier ones, so a site's own templates override the defaults file by file.
     for folder in template_dirs:
-        for rel, data in _read_tree(folder / "static", diagnostics).items():
+        for rel, data in _read_tree(folder / "static", diagnostics, folder).items():
             files.setdefault("static/" + rel, data)
-    for rel, data in _read_tree(content_dir / "static", diagnostics).items():
+    for rel, data in _read_tree(content_dir / "static", diagnostics, content_dir).items():
         if rel in files:
             _replaced(content_dir, rel, diagnostics, "the templates' asset of the same name")
         files.setdefault(rel, data)
@@ -439,12 +439,22 @@ def _replaced(content_dir: Path, rel: str, report: Any, what: str) -> None:
                    "remove it, or give it another name")
 
 
-def _read_tree(folder: Path, report: Any) -> dict[str, bytes]:
+def _read_tree(folder: Path, report: Any, within: Path) -> dict[str, bytes]:
+    """Read every file under folder, refusing links that lead out of `within` (content/ or a templates/)."""
     out: dict[str, bytes] = {}
     if not folder.is_dir():
         return out
-    root = folder.resolve()
+    root = within.resolve()
+    if not _is_inside(folder, root):
+        report.error(display_path(folder), (1, 1), "symlink-outside", "symbolic link points outside its folder",
+                     "copy the folder instead")
+        return out
     for dirpath, dirnames, filenames in os.walk(folder):
+        for name in [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            dirnames.remove(name)  # not followed: say so rather than drop its files silently
+            report.error(display_path(Path(dirpath) / name), (1, 1), "symlink-outside" if not _is_inside(
+                Path(dirpath) / name, root) else "linked-folder", "a linked folder is not copied",
+                "copy the folder instead")
         dirnames.sort()
         for name in sorted(filenames):
             path = Path(dirpath) / name

@@ -118,6 +118,25 @@ def test_static_link_out_of_its_folder_is_refused(tmp_path: Path) -> None:
     assert not (site / "site").exists()
 
 
+def test_static_folder_linked_out_of_content_is_refused(tmp_path: Path) -> None:
+    # A pull request can add a symbolic link; CI would then publish the runner's files.
+    secrets = tmp_path / "home/.ssh"
+    secrets.mkdir(parents=True)
+    (secrets / "id_ed25519").write_text("PRIVATE KEY\n")
+    site = make_site(tmp_path / "s")
+    (site / "content/static").symlink_to(secrets)
+    result = run_cli("build", "--source", str(site), cwd=site)
+    assert result.returncode == 1
+    assert "content/static:1:1: error[symlink-outside]" in result.stderr, result.stderr
+    (site / "content/static").unlink()
+    (site / "content/static").mkdir()
+    (site / "content/static/keys").symlink_to(secrets)
+    result = run_cli("build", "--source", str(site), cwd=site)
+    assert result.returncode == 1
+    assert "content/static/keys:1:1: error[symlink-outside]" in result.stderr, result.stderr
+    assert not list(tmp_path.rglob("site/**/id_ed25519"))
+
+
 def test_static_files_a_build_replaces_are_reported(tmp_path: Path) -> None:
     files = {"content/static/robots.txt": "User-agent: *\nDisallow: /\n",
              "content/static/static/dateline.css": "body { color: red }\n"}
