@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import Report
-from .load import Document
+from .documents import Document
 
 ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?\Z", re.ASCII)
 URL_RE = re.compile(r"https?://[^\s<>\"'`]+\Z", re.ASCII | re.IGNORECASE)

@@ -12,7 +12,8 @@ from typing import Any
 from . import schema
 from .dates import DateError, FuzzyDate, is_before, parse_date
 from .diagnostics import Report
-from .load import Document, RawContent
+from .documents import Document
+from .load import RawContent
 from .model import (Event, FieldDef, Location, Quote, Site, SiteConfig, Source, Tag, Update)
 from .quotes import SourceText
 
