@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -45,6 +46,7 @@ class Row:
     floor: list[Timing]
     pages: int
     site_mb: float
+    serve: float | None = None  # median seconds from saving an event to serve answering with the new page
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,4000,10000", help="comma-separated event counts")
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement; the median is shown")
     parser.add_argument("--seed", type=int, default=8, help="corpus seed (default 8)")
+    parser.add_argument("--no-serve", action="store_true",
+                        help="skip timing serve's rebuild after one edit (bench/serve_latency.py)")
     parser.add_argument("--repo", type=Path, default=REPO,
                         help="Dateline checkout whose build.py is timed (default: this one)")
     parser.add_argument("--floor", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
@@ -65,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for i, n in enumerate(sizes):
         rows.append(bench_size(n, args.runs, args.seed, args.repo.resolve()))
+        if not args.no_serve:
+            rows[-1].serve = serve_edit(n, args.runs, args.repo.resolve())
         print(format_table(rows[-1:], header=i == 0), file=sys.stderr)
     print()
     print(f"Machine: {machine()}")
@@ -112,6 +118,20 @@ def bench_size(n: int, runs: int, seed: int, repo: Path) -> Row:
     finally:
         event.write_text(original, encoding="utf-8")
     return Row(n, cold, unchanged, edited, floors, pages, site_mb)
+
+
+def serve_edit(n: int, runs: int, repo: Path) -> float | None:
+    """Return the median seconds serve takes from an edit to the rebuilt page (bench/serve_latency.py)."""
+    script = repo / "bench" / "serve_latency.py"
+    if not script.exists():
+        return None
+    result = subprocess.run([sys.executable, str(script), str(n), "--runs", str(max(runs, 3))], cwd=repo,
+                            capture_output=True, text=True, timeout=3600)
+    found = re.search(r"median (\d+) ms", result.stdout)
+    if result.returncode != 0 or not found:
+        print(f"serve_latency.py failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return int(found.group(1)) / 1000
 
 
 def corpus(n: int, work: Path, seed: int) -> None:
@@ -197,13 +217,13 @@ def format_table(rows: list[Row], header: bool = True) -> str:
     lines = []
     if header:
         lines += ["| events | cold build s | no-change rebuild s | one-edit rebuild s | peak RSS MB | pages "
-                  "| MB written | floor s | floor RSS MB | cold build CPU s |",
-                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| MB written | floor s | floor RSS MB | cold build CPU s | serve one-edit s |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         peak = max(t.peak_mb for t in r.cold + r.unchanged + r.edited)
         lines.append(f"| {r.events:,} | {med(r.cold)} | {med(r.unchanged)} | {med(r.edited)} | {peak:.0f} "
                      f"| {r.pages:,} | {r.site_mb:.1f} | {med(r.floor)} | {max(t.peak_mb for t in r.floor):.0f} "
-                     f"| {med(r.cold, 'cpu')} |")
+                     f"| {med(r.cold, 'cpu')} | {'' if r.serve is None else f'{r.serve:.2f}'} |")
     return "\n".join(lines)
 
 
