@@ -333,10 +333,13 @@ def _file_digest(entry: os.DirEntry[str], known: MutableMapping[Any, Any] | None
 
 
 def git_state(folder: Path) -> str:
-    """Return the commit the content's history is read from, or why there is none."""
-    try:
-        result = subprocess.run(["git", "rev-parse", "--is-shallow-repository", "HEAD"], cwd=folder,
-                                capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"no git: {exc}"
-    return result.stdout.decode("ascii", "replace") + f" {result.returncode}"
+    """Return what the content's git history is read from: the last commit touching it, or why there is none."""
+    state = []
+    for args in (["rev-parse", "--is-shallow-repository"],
+                 ["log", "-1", "--first-parent", "--diff-merges=first-parent", "--format=%H", "--", "."]):
+        try:
+            result = subprocess.run(["git", *args], cwd=folder, capture_output=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"no git: {exc}"
+        state.append(f"{result.returncode} {result.stdout.decode('ascii', 'replace').strip()}")
+    return " ".join(state)

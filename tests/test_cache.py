@@ -172,3 +172,19 @@ def test_fingerprints_follow_content_not_identity() -> None:
     assert same == Fingerprints().of({"event": event("A"), "related": [event("A")]})
     assert same != prints.of({"event": event("B"), "related": [event("A")]})
     assert digest("x") != digest(b"x") != digest(("x",))
+
+
+def test_cache_follows_git_history(tmp_path: Path) -> None:
+    from gitrepo import Repo
+
+    repo = Repo(tmp_path / "repo")
+    make_site(repo.root)
+    repo.commit("First events", when="2022-01-01T00:00:00+00:00")
+    out = tmp_path / "out"
+    repo.edit("content/events/2022-01-12-sanctions.yaml", "title: ", "title: New ")
+    build(repo.root, out)
+    # Committing changes no file, but the history pages and first-published dates follow the commit.
+    repo.commit("Sanctions: retitled", when="2022-03-01T00:00:00+00:00")
+    build(repo.root, out)
+    assert snapshot(out) == clean(repo.root, tmp_path)
+    assert b"Sanctions: retitled" in (out / "changes/index.html").read_bytes()
