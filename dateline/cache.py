@@ -81,6 +81,7 @@ class Memo(MutableMapping[Any, Any]):
         self._stored: dict[bytes, Any] | None = None if path is not None else {}
         self._used: dict[bytes, Any] = {}
         self._added = False
+        self._last: tuple[Any, bytes] = (object(), b"")
 
     def _load(self) -> dict[bytes, Any]:
         if self._stored is None:
@@ -95,8 +96,18 @@ class Memo(MutableMapping[Any, Any]):
                 pass  # missing, truncated or from another version: start empty
         return self._stored
 
-    def __getitem__(self, key: Any) -> Any:
+    def _digest(self, key: Any) -> bytes:
+        # Callers often test a key and then read it (`if key not in memo: ...; return memo[key]`); the
+        # same str or tuple object (of str, in practice) is not hashed twice.
+        if key is self._last[0]:
+            return self._last[1]
         k = digest(key)
+        if type(key) is str or type(key) is tuple:
+            self._last = (key, k)
+        return k
+
+    def __getitem__(self, key: Any) -> Any:
+        k = self._digest(key)
         if k in self._used:
             return self._used[k]
         stored = self._load()
@@ -113,11 +124,11 @@ class Memo(MutableMapping[Any, Any]):
         return True
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._used[digest(key)] = value
+        self._used[self._digest(key)] = value
         self._added = True
 
     def __delitem__(self, key: Any) -> None:
-        k = digest(key)
+        k = self._digest(key)
         self._load().pop(k, None)
         if self._used.pop(k, None) is None:
             raise KeyError(key)
