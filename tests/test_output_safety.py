@@ -4,7 +4,6 @@ content/static/ verbatim and never leaves a damaged site, even when killed mid-w
 from __future__ import annotations
 
 import os
-import re
 import socket
 import signal
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, make_site, run_cli, snapshot
+from serving import Served
 from dateline.output import OutputError, _clear_stale, safe_join, update_site, write_site
 
 
@@ -260,42 +260,10 @@ TRAVERSALS = [
 SECRETS = ("root:x:0:0", "root:*:0:0", "base_url:", "from dateline.cli import main", "Index of", "<li><a href=\"dateline.css")
 
 
-class Preview:
-    """`build.py serve` on a free loopback port, for raw HTTP requests."""
-
-    def __init__(self, source: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--source", str(source),
-                                      "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True)
-        line = self.proc.stdout.readline()  # type: ignore[union-attr]
-        match = re.search(r"at http://(127\.0\.0\.1):(\d+)(/\S*) ", line)
-        assert match, f"serve printed {line!r}"
-        self.host, self.port, self.mount = match[1], int(match[2]), match[3]
-
-    def raw(self, target: str) -> tuple[int, bytes]:
-        """Send a request line exactly as given, without any client-side normalisation."""
-        with socket.create_connection((self.host, self.port), timeout=10) as conn:
-            conn.sendall(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nConnection: close\r\n\r\n"
-                         .encode("latin-1"))
-            data = b""
-            while chunk := conn.recv(65536):
-                data += chunk
-        status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
-        return status, data
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 @pytest.fixture(scope="module")
 def preview(tmp_path_factory: pytest.TempPathFactory):
     source = make_site(tmp_path_factory.mktemp("serve") / "s")
-    server = Preview(source)
+    server = Served(source)
     yield server, source
     server.stop()
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, make_site
-from test_serve import EVENT, Served
+from serving import Served
+from test_serve import EVENT
 
 pytestmark = pytest.mark.browser
 
