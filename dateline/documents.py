@@ -60,8 +60,6 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, Diagnostic | Non
     """Parse YAML text into a Document; refuse anchors, aliases, custom tags and duplicate keys."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-        # Aliases would let a small file expand into a huge one, and content has no use for them.
-        anchor = _first_anchor(text) if node is not None and ("&" in text or "*" in text) else None
     except yaml.MarkedYAMLError as exc:
         line, col, message, hint = _explain_yaml_error(exc, text)
         code = "yaml-alias" if "alias" in message else "yaml-syntax"
@@ -77,15 +75,11 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, Diagnostic | Non
         return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", str(exc).splitlines()[0])
     except RecursionError:
         return None, Diagnostic(shown, 1, 1, ERROR, "yaml-syntax", "YAML nesting is too deep")
-    if anchor is not None:
-        (line, col), what = anchor
-        return None, Diagnostic(shown, line, col, ERROR, "yaml-alias",
-                                f"YAML {what} are not allowed in content", "write each value out in full")
     doc = Document(shown, None)
     if node is None:
         return doc, None
     try:
-        doc.data = _construct(node, (), doc, set())
+        doc.data = _construct(node, (), doc, set(), text)
     except _Refused as exc:
         return None, Diagnostic(shown, exc.pos[0], exc.pos[1], ERROR, exc.code, exc.message, exc.hint)
     except RecursionError:
@@ -97,7 +91,12 @@ def _pos(node: yaml.Node) -> Pos:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _construct(node: yaml.Node, path: Path_, doc: Document, seen: set[int]) -> Any:
+def _construct(node: yaml.Node, path: Path_, doc: Document, seen: set[int], text: str) -> Any:
+    # Aliases would let a small file expand into a huge one, and content has no use for them. A node's
+    # mark is where its properties start, so only a node written with an anchor or a tag starts with
+    # '&' or '!'; an alias resolves to a node whose anchor comes earlier, so it is found there first.
+    if text[node.start_mark.index:node.start_mark.index + 1] in ("&", "!"):
+        _refuse_anchors(text)
     if id(node) in seen:
         # The composer shares one node object between an anchor and its aliases.
         raise _Refused(_pos(node), "yaml-alias", "YAML anchors and aliases are not allowed in content",
@@ -116,6 +115,8 @@ def _construct(node: yaml.Node, path: Path_, doc: Document, seen: set[int]) -> A
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
                 raise _Refused(_pos(key_node), "yaml-syntax", "mapping keys must be plain text",
                                "write 'key: value'; a key cannot be a list or a mapping")
+            if text[key_node.start_mark.index:key_node.start_mark.index + 1] in ("&", "!"):
+                _refuse_anchors(text)
             key = str(key_node.value)
             if key in result:
                 first = doc.key_marks.get(path + (key,), (0, 0))[0]
@@ -123,12 +124,12 @@ def _construct(node: yaml.Node, path: Path_, doc: Document, seen: set[int]) -> A
                                f"key '{key}' appears twice in this mapping (first on line {first})",
                                "remove one of them; YAML would silently keep only the last")
             doc.key_marks[path + (key,)] = _pos(key_node)
-            result[key] = _construct(value_node, path + (key,), doc, seen)
+            result[key] = _construct(value_node, path + (key,), doc, seen, text)
         return result
     if isinstance(node, yaml.SequenceNode):
         if tag != _TAG + "seq":
             raise _tag_refused(node)
-        return [_construct(item, path + (i,), doc, seen) for i, item in enumerate(node.value)]
+        return [_construct(item, path + (i,), doc, seen, text) for i, item in enumerate(node.value)]
     if tag not in _SCALAR_TAGS:
         raise _tag_refused(node)
     if tag == _TAG + "str" or tag == _TAG + "timestamp":
@@ -147,6 +148,14 @@ def _tag_refused(node: yaml.Node) -> _Refused:
     if isinstance(node, yaml.ScalarNode):
         hint += f", or put the whole value in quotes if it is text: \"{shown} {_clip(node.value, 30)}\""
     return _Refused(_pos(node), "yaml-tag", f"YAML tag '{shown}' is not allowed in content", hint)
+
+
+def _refuse_anchors(text: str) -> None:
+    """Raise the refusal of the text's first anchor or alias, if it has one."""
+    anchor = _first_anchor(text)
+    if anchor is not None:
+        pos, what = anchor
+        raise _Refused(pos, "yaml-alias", f"YAML {what} are not allowed in content", "write each value out in full")
 
 
 def _first_anchor(text: str) -> tuple[Pos, str] | None:
