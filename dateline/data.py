@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from .dates import FuzzyDate, rfc3339
-from .feeds import entry_times
+from .feeds import Encoded, compact_json, entry_times, json_document
 from .model import Event, FieldDef, Site
 
 SCHEMA_VERSION = 1
@@ -67,8 +67,16 @@ def event_record(site: Site, event: Event, text: Text) -> dict[str, Any]:
     }
 
 
-def render_events_json(site: Site, text: Text, home: str) -> bytes:
-    """Render every event, with the site's fields, tags and sources, as one JSON document."""
+def event_json(site: Site, event: Event, text: Text) -> bytes:
+    """Encode an event's record for events.json, one line of compact JSON."""
+    return compact_json(event_record(site, event, text))
+
+
+def render_events_json(site: Site, text: Text, home: str, records: Sequence[bytes] | None = None) -> bytes:
+    """Render every event, with the site's fields, tags and sources, as one JSON document.
+
+    `records` are the events' event_json(), when the caller has them already.
+    """
     config = site.config
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -84,9 +92,9 @@ def render_events_json(site: Site, text: Text, home: str) -> bytes:
                            "published": _iso(s.published), "accessed": _iso(s.accessed), "url": s.url,
                            "archive_url": s.archive_url, "language": s.language}
                     for s in sorted(site.sources.values(), key=lambda s: s.id)},
-        "events": [event_record(site, e, text) for e in site.events],
+        "events": Encoded([event_json(site, e, text) for e in site.events] if records is None else records),
     }
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return json_document(doc)
 
 
 def csv_columns(site: Site) -> list[str]:
@@ -96,26 +104,38 @@ def csv_columns(site: Site) -> list[str]:
     return base[:at] + [f.id for f in site.config.fields] + base[at:]
 
 
-def render_csv(site: Site, text: Text) -> bytes:
-    """Render one row per event, UTF-8 with a byte order mark so spreadsheets detect the encoding."""
+def render_csv(site: Site, text: Text, rows: Sequence[bytes] | None = None) -> bytes:
+    """Render one row per event, UTF-8 with a byte order mark so spreadsheets detect the encoding.
+
+    `rows` are the events' csv_row(), when the caller has them already.
+    """
+    if rows is None:
+        columns = csv_columns(site)
+        rows = [csv_row(site, e, text, columns) for e in site.events]
+    return b"".join(["\ufeff".encode("utf-8"), _csv_line(csv_columns(site)), *rows])
+
+
+def csv_row(site: Site, event: Event, text: Text, columns: list[str]) -> bytes:
+    """Encode an event's row of events.csv, line end included; `columns` is csv_columns(site)."""
+    details = dict(event.details)
+    location = event.location
+    row: dict[str, Any] = {
+        "id": event.id, "url": text.url(event), "date": event.date.iso,
+        "end_date": event.end_date.iso if event.end_date else "", "circa": event.circa,
+        "precision": event.date.precision, "display_date": text.when(event), "title": event.title,
+        "summary": text.plain(event.summary), "tags": "; ".join(event.tags),
+        "location_name": location.name if location else "",
+        "latitude": location.lat if location else None, "longitude": location.lon if location else None,
+        "sources": "; ".join(event.cited_sources), "status": event.status,
+    }
+    row.update({f.id: details.get(f.id) for f in site.config.fields})
+    return _csv_line([csv_cell(row[c]) for c in columns])
+
+
+def _csv_line(cells: list[str]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(csv_columns(site))
-    for event in site.events:
-        details = dict(event.details)
-        location = event.location
-        row: dict[str, Any] = {
-            "id": event.id, "url": text.url(event), "date": event.date.iso,
-            "end_date": event.end_date.iso if event.end_date else "", "circa": event.circa,
-            "precision": event.date.precision, "display_date": text.when(event), "title": event.title,
-            "summary": text.plain(event.summary), "tags": "; ".join(event.tags),
-            "location_name": location.name if location else "",
-            "latitude": location.lat if location else None, "longitude": location.lon if location else None,
-            "sources": "; ".join(event.cited_sources), "status": event.status,
-        }
-        row.update({f.id: details.get(f.id) for f in site.config.fields})
-        writer.writerow([csv_cell(row[c]) for c in csv_columns(site)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue().encode("utf-8")
 
 
 def csv_cell(value: Any) -> str:
@@ -134,29 +154,35 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def render_timelinejs(site: Site, text: Text, home: str) -> bytes:
-    """Render the events in Knight Lab TimelineJS 3's JSON format, with a title slide."""
+def render_timelinejs(site: Site, text: Text, home: str, slides: Sequence[bytes] | None = None) -> bytes:
+    """Render the events in Knight Lab TimelineJS 3's JSON format, with a title slide.
+
+    `slides` are the events' timeline_slide(), when the caller has them already.
+    """
     config = site.config
     intro = f"<p>{_escape(config.description)}</p>" if config.description else ""
     doc: dict[str, Any] = {
         "title": {"text": {"headline": _escape(config.title),
                            "text": intro + f'<p><a href="{_escape(home)}">{_escape(home)}</a></p>'}},
-        "events": [],
+        "events": Encoded([timeline_slide(site, e, text) for e in site.events] if slides is None else slides),
     }
-    for event in site.events:
-        link = f'<p><a href="{_escape(text.url(event))}">Sources, quotes and details</a></p>'
-        slide: dict[str, Any] = {
-            "start_date": _timeline_date(event.date),
-            "display_date": text.when(event),
-            "text": {"headline": _escape(event.title), "text": text.html(event.summary) + link},
-            "unique_id": event.id,
-        }
-        if event.end_date is not None:
-            slide["end_date"] = _timeline_date(event.end_date)
-        if event.tags:
-            slide["group"] = site.tags[event.tags[0]].name
-        doc["events"].append(slide)
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return json_document(doc)
+
+
+def timeline_slide(site: Site, event: Event, text: Text) -> bytes:
+    """Encode an event's slide for timelinejs.json, one line of compact JSON."""
+    link = f'<p><a href="{_escape(text.url(event))}">Sources, quotes and details</a></p>'
+    slide: dict[str, Any] = {
+        "start_date": _timeline_date(event.date),
+        "display_date": text.when(event),
+        "text": {"headline": _escape(event.title), "text": text.html(event.summary) + link},
+        "unique_id": event.id,
+    }
+    if event.end_date is not None:
+        slide["end_date"] = _timeline_date(event.end_date)
+    if event.tags:
+        slide["group"] = site.tags[event.tags[0]].name
+    return compact_json(slide)
 
 
 def _timeline_date(d: FuzzyDate) -> dict[str, int]:

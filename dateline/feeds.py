@@ -1,8 +1,12 @@
-"""Feeds: Atom 1.0 at /feed.xml and JSON Feed 1.1 at /feed.json, newest events first."""
+"""Feeds: Atom 1.0 at /feed.xml and JSON Feed 1.1 at /feed.json, newest events first.
+
+Also the layout every JSON file shares (json_document), here because the data files import feeds.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 from xml.sax.saxutils import escape, quoteattr
@@ -13,6 +17,9 @@ from .model import Event, Site
 FEED_SIZE = 50
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 _EPOCH = "1970-01-01T00:00:00Z"  # the feed's updated time when it has no entries
+# One encoder for every JSON file: compact, so json runs its C encoder (indent= is pure Python, seconds at
+# 10,000 events); json_document() puts the line breaks in.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -41,13 +48,23 @@ def entry_times(event: Event, history: Any = None) -> EntryTimes:
     publication time and its latest correction (if later) its update time.
     Either way the same input gives the same bytes.
     """
-    record = history.for_event(event.id) if history is not None and hasattr(history, "for_event") else None
+    record = _committed(event, history)
     if record is not None:
         return EntryTimes(record.first.rfc3339, max(record.first.rfc3339, record.last.rfc3339))
     published = rfc3339(event.date)
     # Same-format UTC timestamps order correctly as strings.
     updated = max([published, *(rfc3339(u.date) for u in event.updates)])
     return EntryTimes(published, updated)
+
+
+def entry_times_key(event: Event, history: Any = None) -> Any:
+    """Return what entry_times(event, history) reads besides the event: its first and last commit times, if any."""
+    record = _committed(event, history)
+    return None if record is None else (record.first.when, record.last.when)
+
+
+def _committed(event: Event, history: Any) -> Any:
+    return history.for_event(event.id) if history is not None and hasattr(history, "for_event") else None
 
 
 def feed_events(site: Site) -> list[Event]:
@@ -120,8 +137,47 @@ def render_json_feed(site: Site, entries: list[Event], links: Links, html_of: Ca
             item["tags"] = [site.tags[t].name for t in event.tags]
         items.append(item)
     feed["items"] = items
-    return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return json_document(feed)
 
 
 def _entry_title(event: Event) -> str:
     return f"[Retracted] {event.title}" if event.status == "retracted" else event.title
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A JSON array whose elements are already encoded, one compact UTF-8 text each."""
+
+    items: Sequence[bytes]
+
+
+def compact_json(value: Any) -> bytes:
+    """Encode a value as compact JSON in UTF-8, on one line."""
+    return _encode(value).encode("utf-8")
+
+
+def json_document(doc: dict[str, Any]) -> bytes:
+    """Encode a JSON object one member a line, each element of an array or object member on a line of its own.
+
+    Line by line the files diff well, and every line is compact JSON from the C encoder. Members that
+    are Encoded arrays are joined as they are (the data files pass each event's record that way); arrays
+    and objects of plain values stay on one line.
+    """
+    members = []
+    for key, value in doc.items():
+        if isinstance(value, Encoded):
+            items, brackets = value.items, (b"[", b"]")
+        elif isinstance(value, list) and _holds_containers(value):
+            items, brackets = [compact_json(v) for v in value], (b"[", b"]")
+        elif isinstance(value, dict) and _holds_containers(value.values()):
+            items, brackets = [compact_json(k) + b":" + compact_json(v) for k, v in value.items()], (b"{", b"}")
+        else:
+            members.append(compact_json(key) + b":" + compact_json(value))
+            continue
+        body = brackets[0] + b"\n" + b",\n".join(items) + b"\n" + brackets[1] if items else b"".join(brackets)
+        members.append(compact_json(key) + b":" + body)
+    return b"{\n" + b",\n".join(members) + b"\n}\n"
+
+
+def _holds_containers(values: Any) -> bool:
+    return any(isinstance(v, (dict, list)) for v in values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -14,21 +15,29 @@ from .model import Event, Site
 LINE_OCTETS = 75  # RFC 5545 3.1: fold lines longer than 75 octets
 
 
-def render_ics(site: Site, text: Text, home: str) -> bytes:
-    """Render every event as a VEVENT: all-day for dates, UTC times for datetimes."""
+def render_ics(site: Site, text: Text, home: str, vevents: Sequence[bytes] | None = None) -> bytes:
+    """Render every event as a VEVENT: all-day for dates, UTC times for datetimes.
+
+    `vevents` are the events' vevent(), when the caller has them already.
+    """
     config = site.config
-    host = urlsplit(home).hostname or "dateline.invalid"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//Dateline//{_text(config.title)}//EN",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_text(config.title)}"]
     if config.description:
         lines.append(f"X-WR-CALDESC:{_text(config.description)}")
-    for event in site.events:
-        lines += _vevent(site, event, text, host)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
+    if vevents is None:
+        host = calendar_host(home)
+        vevents = [vevent(site, e, text, host) for e in site.events]
+    return b"".join([_content_lines(lines), *vevents, b"END:VCALENDAR\r\n"])
 
 
-def _vevent(site: Site, event: Event, text: Text, host: str) -> list[str]:
+def calendar_host(home: str) -> str:
+    """Return the host name that makes event UIDs unique across calendars."""
+    return urlsplit(home).hostname or "dateline.invalid"
+
+
+def vevent(site: Site, event: Event, text: Text, host: str) -> bytes:
+    """Encode an event's VEVENT, folded, each line ending in CRLF; `host` is calendar_host(home)."""
     permalink = text.url(event)
     # Derived from content, not the clock, so every build writes the same bytes.
     stamp = entry_times(event, site.history).updated.replace("-", "").replace(":", "")
@@ -46,7 +55,11 @@ def _vevent(site: Site, event: Event, text: Text, host: str) -> list[str]:
         if event.location.lat is not None and event.location.lon is not None:
             lines.append(f"GEO:{event.location.lat};{event.location.lon}")
     lines += ["TRANSP:TRANSPARENT", "END:VEVENT"]
-    return lines
+    return _content_lines(lines)
+
+
+def _content_lines(lines: list[str]) -> bytes:
+    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
 
 
 def _period(start: FuzzyDate, end: FuzzyDate | None) -> list[str]:
@@ -94,13 +107,12 @@ def fold(line: str) -> str:
     data = line.encode("utf-8")
     if len(data) <= LINE_OCTETS:
         return line
-    parts, current, size, limit = [], [], 0, LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, LINE_OCTETS - 1  # continuation lines start with a space
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+    parts, start, limit = [], 0, LINE_OCTETS
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: cut before its character instead
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, LINE_OCTETS - 1  # continuation lines start with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")

@@ -5,10 +5,11 @@ Both list events in timeline order and are joined by event id in the browser.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from typing import Any
 
 from .data import Text
+from .feeds import Encoded, compact_json, json_document
 from .model import Event, Site
 
 INDEX_VERSION = 1
@@ -28,35 +29,54 @@ def facet_value(value: Any) -> str:
     return str(value)
 
 
-def render_filter_index(site: Site, text: Text) -> bytes:
-    """Render the compact list of every event that the filters work on."""
+def tag_numbers(site: Site) -> dict[str, int]:
+    """Return each tag's number in index.json: its place in the tags sorted by id."""
+    return {t: i for i, t in enumerate(sorted(site.tags))}
+
+
+def render_filter_index(site: Site, text: Text, rows: Sequence[bytes] | None = None) -> bytes:
+    """Render the compact list of every event that the filters work on.
+
+    `rows` are the events' filter_row(), when the caller has them already.
+    """
     tag_ids = sorted(site.tags)
-    tag_number = {t: i for i, t in enumerate(tag_ids)}
     fields = filter_fields(site)
-    events = []
-    for event in site.events:
-        details = dict(event.details)
-        events.append([event.id, event.date.iso, text.when(event), event.title,
-                       [tag_number[t] for t in event.tags], [facet_value(details.get(f)) for f in fields],
-                       event.status])
+    if rows is None:
+        numbers = tag_numbers(site)
+        rows = [filter_row(e, text, numbers, fields) for e in site.events]
     doc = {
         "schema_version": INDEX_VERSION,
         "columns": ["id", "date", "display_date", "title", "tags", "fields", "status"],
         "tags": [[t, site.tags[t].name, site.tags[t].group] for t in tag_ids],
         "fields": fields,
-        "events": events,
+        "events": Encoded(rows),
     }
-    return _compact(doc)
+    return json_document(doc)
 
 
-def render_search_index(site: Site, text: Text) -> bytes:
-    """Render the searchable text of every event: title, summary, quotes, speakers, sources, tags."""
+def filter_row(event: Event, text: Text, numbers: dict[str, int], fields: list[str]) -> bytes:
+    """Encode an event's row of index.json; `numbers` is tag_numbers(site), `fields` filter_fields(site)."""
+    details = dict(event.details)
+    return compact_json([event.id, event.date.iso, text.when(event), event.title, [numbers[t] for t in event.tags],
+                         [facet_value(details.get(f)) for f in fields], event.status])
+
+
+def render_search_index(site: Site, text: Text, rows: Sequence[bytes] | None = None) -> bytes:
+    """Render the searchable text of every event: title, summary, quotes, speakers, sources, tags.
+
+    `rows` are the events' search_row(), when the caller has them already.
+    """
     doc = {
         "schema_version": INDEX_VERSION,
         "columns": ["id", "text"],
-        "events": [[e.id, searchable_text(site, e, text)] for e in site.events],
+        "events": Encoded([search_row(site, e, text) for e in site.events] if rows is None else rows),
     }
-    return _compact(doc)
+    return json_document(doc)
+
+
+def search_row(site: Site, event: Event, text: Text) -> bytes:
+    """Encode an event's row of search.json."""
+    return compact_json([event.id, searchable_text(site, event, text)])
 
 
 def searchable_text(site: Site, event: Event, text: Text) -> str:
@@ -74,7 +94,3 @@ def searchable_text(site: Site, event: Event, text: Text) -> str:
     fields = {f.id: f for f in site.config.fields}
     parts += [f"{fields[k].label}: {v}" for k, v in event.details if isinstance(v, str)]
     return "\n".join(" ".join(p.split()) for p in parts if p)
-
-
-def _compact(doc: dict[str, Any]) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
