@@ -1,7 +1,17 @@
-"""Machine-readable outputs: sitemap, robots.txt, feeds, data files and the browser's indexes."""
+"""Machine-readable outputs: sitemap, robots.txt, feeds, data files and the browser's indexes.
+
+Six files have a part per event (events.json, .csv and .ics, timelinejs.json, index.json and
+search.json). Each event's parts are encoded together and, given a memo, kept for the next build under
+a key made of everything they are made from, so that after one event changed only its parts are
+encoded again and each file is a join of kept parts.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+from collections.abc import Callable, MutableMapping
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 import jinja2
@@ -9,15 +19,36 @@ import jinja2
 from . import data, feeds, ical, search
 from .model import Event, Site
 
+PARTS_VERSION = 1
+"""Bump when what a part holds changes without Dateline's code changing (the build cache keys on the code)."""
 
-def render_exports(site: Site, env: jinja2.Environment, pages: dict[str, bytes]) -> dict[str, bytes]:
-    """Render every non-page output from the site model."""
+
+class Parts(NamedTuple):
+    """One event's encoded part of each per-event file."""
+
+    record: bytes  # data/events.json
+    row: bytes  # data/events.csv
+    vevent: bytes  # data/events.ics
+    slide: bytes  # data/timelinejs.json
+    facets: bytes  # data/index.json
+    search: bytes  # data/search.json
+
+
+def render_exports(site: Site, env: jinja2.Environment, pages: dict[str, bytes],
+                   fragments: MutableMapping[Any, Any] | None = None,
+                   event_key: Callable[[Event], bytes] | None = None) -> dict[str, bytes]:
+    """Render every non-page output from the site model.
+
+    `fragments` is a memo of events' parts kept between builds (keys and values are picklable; the
+    memo may hash the keys). `event_key` returns a digest of everything in an Event, when the caller
+    has one; without it each event is pickled and hashed.
+    """
     abs_url = env.globals["abs_url"]
     home = abs_url("")
     text = data.Text(
         html=lambda markdown: str(env.filters["markdown"](markdown)),
         plain=env.filters["plain"],
-        when=env.filters["when"],
+        when=_once_per_event(env.filters["when"]),
         url=lambda event: abs_url(f"events/{event.id}/"),
     )
     entry = env.get_template("partials/feed_entry.html")
@@ -30,19 +61,51 @@ def render_exports(site: Site, env: jinja2.Environment, pages: dict[str, bytes])
     def text_of(event: Event) -> str:
         return text.plain(event.summary)
 
+    parts = event_parts(site, env, text, home, fragments, event_key)
     return {
         "sitemap.xml": render_sitemap(site, pages),
         "robots.txt": render_robots(site),
         "feed.xml": feeds.render_atom(site, newest, links, html_of, text_of),
         "feed.json": feeds.render_json_feed(site, newest, links, html_of, text_of),
-        "data/events.json": data.render_events_json(site, text, home),
+        "data/events.json": data.render_events_json(site, text, home, [p.record for p in parts]),
         "data/events.schema.json": data.EXPORT_SCHEMA.read_bytes(),
-        "data/events.csv": data.render_csv(site, text),
-        "data/events.ics": ical.render_ics(site, text, home),
-        "data/timelinejs.json": data.render_timelinejs(site, text, home),
-        "data/index.json": search.render_filter_index(site, text),
-        "data/search.json": search.render_search_index(site, text),
+        "data/events.csv": data.render_csv(site, text, [p.row for p in parts]),
+        "data/events.ics": ical.render_ics(site, text, home, [p.vevent for p in parts]),
+        "data/timelinejs.json": data.render_timelinejs(site, text, home, [p.slide for p in parts]),
+        "data/index.json": search.render_filter_index(site, text, [p.facets for p in parts]),
+        "data/search.json": search.render_search_index(site, text, [p.search for p in parts]),
     }
+
+
+def event_parts(site: Site, env: jinja2.Environment, text: data.Text, home: str,
+                memo: MutableMapping[Any, Any] | None = None,
+                event_key: Callable[[Event], bytes] | None = None) -> list[Parts]:
+    """Return every event's parts in timeline order, reusing those the memo holds for the same inputs."""
+    columns, host = data.csv_columns(site), ical.calendar_host(home)
+    numbers, facets = search.tag_numbers(site), search.filter_fields(site)
+
+    def encode(event: Event) -> Parts:
+        return Parts(data.event_json(site, event, text), data.csv_row(site, event, text, columns),
+                     ical.vevent(site, event, text, host), data.timeline_slide(site, event, text),
+                     search.filter_row(event, text, numbers, facets), search.search_row(site, event, text))
+
+    if memo is None:
+        return [encode(event) for event in site.events]
+    key_of = event_key or _pickled_digest
+    # What every part may read besides its event: the settings (fields, time zone, base URL) as the
+    # site has them and as the environment's filters were made with, and the home URL links start with.
+    common = _pickled_digest((PARTS_VERSION, site.config, env.globals.get("config"), home))
+    tags, sources, history = site.tags, site.sources, site.history
+    out = []
+    for event in site.events:
+        key = (common, key_of(event), feeds.entry_times_key(event, history),
+               tuple((numbers[t], tags[t].name) for t in event.tags),
+               tuple((s.title, s.publisher, s.author) for s in map(sources.__getitem__, event.cited_sources)))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = encode(event)
+        out.append(found)
+    return out
 
 
 def render_sitemap(site: Site, pages: dict[str, bytes]) -> bytes:
@@ -63,3 +126,20 @@ def render_robots(site: Site) -> bytes:
     """Allow everything and point crawlers at the sitemap."""
     base = site.config.base_url.rstrip("/") + "/"
     return f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n".encode("utf-8")
+
+
+def _once_per_event(when: Callable[[Event], str]) -> Callable[[Event], str]:
+    """Wrap the `when` filter so that each event's date is formatted once, not once per file."""
+    shown: dict[str, tuple[Event, str]] = {}
+
+    def when_once(event: Event) -> str:
+        found = shown.get(event.id)
+        if found is None or found[0] is not event:
+            found = shown[event.id] = (event, when(event))
+        return found[1]
+
+    return when_once
+
+
+def _pickled_digest(value: Any) -> bytes:
+    return hashlib.blake2b(pickle.dumps(value, protocol=5), digest_size=16).digest()
