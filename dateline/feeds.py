@@ -163,8 +163,10 @@ def json_document(doc: dict[str, Any]) -> bytes:
     are Encoded arrays are joined as they are (the data files pass each event's record that way); arrays
     and objects of plain values stay on one line.
     """
-    members = []
+    out = []  # joined once at the end: the events members are tens of megabytes, each copy counts
     for key, value in doc.items():
+        out.append(b",\n" if out else b"{\n")
+        out.append(compact_json(key) + b":")
         if isinstance(value, Encoded):
             items, brackets = value.items, (b"[", b"]")
         elif isinstance(value, list) and _holds_containers(value):
@@ -172,11 +174,11 @@ def json_document(doc: dict[str, Any]) -> bytes:
         elif isinstance(value, dict) and _holds_containers(value.values()):
             items, brackets = [compact_json(k) + b":" + compact_json(v) for k, v in value.items()], (b"{", b"}")
         else:
-            members.append(compact_json(key) + b":" + compact_json(value))
+            out.append(compact_json(value))
             continue
-        body = brackets[0] + b"\n" + b",\n".join(items) + b"\n" + brackets[1] if items else b"".join(brackets)
-        members.append(compact_json(key) + b":" + body)
-    return b"{\n" + b",\n".join(members) + b"\n}\n"
+        out += [brackets[0], b"\n", b",\n".join(items), b"\n", brackets[1]] if items else brackets
+    out.append(b"\n}\n" if out else b"{}\n")
+    return b"".join(out)
 
 
 def _holds_containers(values: Any) -> bool:
