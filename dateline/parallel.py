@@ -11,12 +11,14 @@ import jinja2
 
 from .diagnostics import Diagnostic
 from .pages import Page
-from .render import TemplateProblem, render_pages
+from .render import EventItems, TemplateProblem, render_pages
 
 MIN_PAGES = 400
 """Below this many pages, starting workers costs more than it saves."""
 CHUNK = 64
-"""Pages per task: small enough to balance heavy list pages against light event pages."""
+"""Event pages per task."""
+LIST_CHUNK = 4
+"""List pages (home, years, tags, sources) per task: each shows up to hundreds of events."""
 
 # What forked workers inherit: set just before the pool starts, cleared after.
 _shared: tuple[list[Page], jinja2.Environment, Any] | None = None
@@ -63,7 +65,7 @@ def render_tracked(pages: list[Page], env: jinja2.Environment, jobs: int | None 
             return _render_range(pages, env, tracker, 0, len(pages)), (extra() if extra else {})
         _compile_all(env)
         tasks: list[Any] = [("extra",)] if extra else []
-        tasks += [("pages", start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
+        tasks += _page_tasks(pages)
         _shared = (pages, env, (tracker, extra))
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs) as pool:
@@ -71,16 +73,42 @@ def render_tracked(pages: list[Page], env: jinja2.Environment, jobs: int | None 
     finally:
         env.globals["site"] = tracker._site
         _shared = None
-    rendered: dict[str, tuple[bytes, bool]] = {}
+    parts: dict[int, dict[str, tuple[bytes, bool]]] = {}
     extras: dict[str, bytes] = {}
+    items = env.globals.get("event_item")
     for task, result in zip(tasks, results):
         if isinstance(result, Diagnostic):
             raise TemplateProblem(result)
         if task[0] == "extra":
             extras = result
         else:
-            rendered.update(result)
+            parts[task[1]], new_items = result
+            if isinstance(items, EventItems):
+                items.new.update(new_items)
+    rendered: dict[str, tuple[bytes, bool]] = {}
+    for start in sorted(parts):  # back in page order, whatever order the tasks ran in
+        rendered.update(parts[start])
     return rendered, extras
+
+
+def _page_tasks(pages: list[Page]) -> list[tuple[str, int, int]]:
+    """Split pages into tasks, the lists of many events first and in small chunks, so that both cores
+    finish together rather than one waiting on the last heavy list page."""
+    tasks: list[tuple[str, int, int]] = []
+    heavy: list[tuple[str, int, int]] = []
+    start = 0
+    while start < len(pages):
+        is_list = _is_list(pages[start])
+        stop = start + 1
+        while stop < len(pages) and stop - start < (LIST_CHUNK if is_list else CHUNK) and _is_list(pages[stop]) == is_list:
+            stop += 1
+        (heavy if is_list else tasks).append(("pages", start, stop))
+        start = stop
+    return heavy + tasks
+
+
+def _is_list(page: Page) -> bool:
+    return "groups" in page.context or "events" in page.context
 
 
 def map_in_workers(func: Callable[[Any], Any], items: list[Any], jobs: int | None = None) -> list[Any]:
@@ -120,7 +148,11 @@ def _work(task: tuple[Any, ...]) -> Any:
     try:
         if task[0] == "extra":
             return extra()
-        return _render_range(pages, env, tracker, task[1], task[2])
+        items = env.globals.get("event_item")
+        if isinstance(items, EventItems):
+            items.new = {}  # this worker's own, to send back with its pages
+        rendered = _render_range(pages, env, tracker, task[1], task[2])
+        return rendered, items.new if isinstance(items, EventItems) else {}
     except TemplateProblem as problem:
         return problem.diagnostic  # the exception itself does not survive pickling
 

@@ -34,6 +34,7 @@ from .output import safe_join, update_site, write_site
 from .pages import Page, plan_pages
 from .parallel import map_in_workers, render_tracked
 from .render import TemplateProblem, make_environment, template_dirs
+from .timings import lap
 from .validate import QuoteVerifier, validate_content
 
 IN_PLACE_FILES = 200
@@ -82,6 +83,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
         code_version() + templates + tree_digest([content], known)
         + repr((drafts, base_url, strict, str(out.absolute()), git_state(content))).encode(),
         digest_size=16).digest()
+    lap("digest inputs")
     record = cache.memo("output")
     last: _Last | None = record.get("last")
     manifest = last.manifest if last is not None and _is_intact(out, last.manifest) else None
@@ -90,15 +92,20 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
         report.extend(last.diagnostics)
         return report, OutputFiles(out, {}, sorted(manifest))
 
+    lap("check output")
     raw = load_content(content, ParsedFiles(cache.memo("parsed")))  # type: ignore[arg-type]
+    lap("load")
     site, report = validate_content(raw, drafts=drafts, verify=QuoteVerifier(results=cache.memo("quotes")))
     if site is None or (strict and report.warnings):
         return report, None
+    lap("validate")
     del raw  # the parsed documents are not needed past validation: free them before rendering
     cache.release("parsed")
+    lap("release parsed")
     if base_url:
         site = replace(site, config=replace(site.config, base_url=base_url))
     site = replace(site, history=history_for(site, content))
+    lap("history")
 
     texts = cache.memo("markdown")
     markdown = MarkdownRenderer(cache=texts)
@@ -107,6 +114,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
     missing = [text for text in dict.fromkeys(e.summary for e in site.events) if text not in texts]
     for text, html in zip(missing, map_in_workers(markdown.render, missing)):
         texts[text] = html
+    lap("markdown")
     env = make_environment(dirs, site, markdown)
     if cache.folder is not None:
         try:
@@ -119,6 +127,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
     except TemplateProblem as problem:
         report.add(problem.diagnostic)
         return report, None
+    lap("render")
     static = load_static(dirs, content, report)
     report_replaced_static(static, digests, content, report)
     if report.errors:
@@ -145,8 +154,10 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
         key = stat_key(safe_join(out, rel))
         if key is not None:
             new[rel] = (*key, digests[rel])
+    lap("write")
     record["last"] = _Last(inputs, list(report.items), new)
     cache.save()
+    lap("save cache")
     return report, OutputFiles(out, fresh, sorted(digests))
 
 
@@ -165,6 +176,7 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache,
         return every
 
     pages = plan_pages(site)
+    lap("plan pages")
     digests: dict[str, bytes] = {}
     todo: list[tuple[Page, bytes | None]] = []
     for page in pages:
@@ -179,6 +191,7 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache,
             digests[page.path] = entry[2]
         else:
             todo.append((page, key))
+    lap(f"page keys ({len(todo)} to render)")
     paths = [page.path for page in pages]
     exports_key = (common, all_events(), tuple(paths))
     exported = cache.memo("exports").get(exports_key)
@@ -188,8 +201,16 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache,
     def render_exports() -> dict[str, bytes]:
         return exports.render_exports(site, env, dict.fromkeys(paths, b""))
 
+    items = env.globals["event_item"]
+    items.digest_of = prints.event
+    kept = cache.memo("items").get("items")
+    items.stored = kept[1] if kept is not None and kept[0] == common else {}
     rendered, extra = render_tracked([page for page, _ in todo], env,
                                      extra=None if exported is not None else render_exports)
+    if items.new or len(items.stored) > 2 * len(site.events):
+        shown = {prints.event(e) for e in site.events}
+        cache.memo("items")["items"] = (common, {key: html for key, html in {**items.stored, **items.new}.items()
+                                                 if key[0] in shown})
     fresh: dict[str, bytes] = {}
     for page, key in todo:
         data, reads_events = rendered[page.path]

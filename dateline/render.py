@@ -64,7 +64,7 @@ def make_environment(dirs: list[Path], site: Site, markdown: MarkdownRenderer | 
     def abs_url(path: str = "") -> str:
         return base_url + path.lstrip("/")
 
-    env.globals.update(site=site, config=config, url=url, abs_url=abs_url, months=MONTHS,
+    env.globals.update(site=site, config=config, url=url, abs_url=abs_url, months=MONTHS, event_item=EventItems(env),
                        fields={f.id: f for f in config.fields},
                        entry_times=lambda event: entry_times(event, site.history))
     env.filters.update(
@@ -85,6 +85,42 @@ def make_environment(dirs: list[Path], site: Site, markdown: MarkdownRenderer | 
         speaker=lambda q: q.speaker or site.sources[q.source].attribution,
     )
     return env
+
+
+class EventItems:
+    """`event_item(event, title_level)` in templates: partials/event_item.html, rendered once per event and level.
+
+    An event appears on the home page, its year page, each of its tags' pages and its sources' pages;
+    its list item is rendered the first time and reused after. The partial therefore sees only `event`,
+    `title_level` and the globals, not the including page's variables. A build cache may hand in items
+    earlier builds rendered (`stored`, keyed by (digest_of(event), level)) and collect the new ones.
+    """
+
+    TEMPLATE = "partials/event_item.html"
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self.digest_of: Callable[[Event], bytes] | None = None
+        self.stored: dict[tuple[bytes, int], str] = {}
+        self.new: dict[tuple[bytes, int], str] = {}
+        self._made: dict[tuple[str, int], tuple[Event, Markup]] = {}
+        self._template: jinja2.Template | None = None
+
+    def __call__(self, event: Event, title_level: int = 4) -> Markup:
+        made = self._made.get((event.id, title_level))
+        if made is not None and made[0] is event:  # events are immutable: the same object, the same item
+            return made[1]
+        key = (self.digest_of(event), title_level) if self.digest_of is not None else None
+        html = self.stored.get(key) if key is not None else None
+        if html is None:
+            if self._template is None:
+                self._template = self.env.get_template(self.TEMPLATE)
+            html = self._template.render(event=event, title_level=title_level)
+            if key is not None:
+                self.new[key] = html
+        markup = Markup(html)
+        self._made[(event.id, title_level)] = (event, markup)
+        return markup
 
 
 def render_pages(pages: list[Page], env: jinja2.Environment,
