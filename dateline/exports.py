@@ -98,6 +98,9 @@ def event_parts(site: Site, env: jinja2.Environment, text: data.Text, home: str,
     tags, sources, history = site.tags, site.sources, site.history
     out = []
     for event in site.events:
+        # Besides: its commit times (published, updated, DTSTAMP); its tags' numbers and names (index.json,
+        # categories, the TimelineJS group, search); its sources' title, publisher and author (the speaker
+        # of a quote without one is the publisher, else the title; search lists all three).
         key = (common, key_of(event), feeds.entry_times_key(event, history),
                tuple((numbers[t], tags[t].name) for t in event.tags),
                tuple((s.title, s.publisher, s.author) for s in map(sources.__getitem__, event.cited_sources)))
