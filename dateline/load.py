@@ -24,6 +24,14 @@ def display_path(path: Path) -> str:
 
 def read_text(path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
     """Read a UTF-8 content file, refusing oversized, binary and non-UTF-8 files."""
+    raw, problem = read_bytes(path, shown)
+    if raw is None:
+        return None, problem
+    return decode_text(raw, shown)
+
+
+def read_bytes(path: Path, shown: str) -> tuple[bytes | None, Diagnostic | None]:
+    """Read a content file's bytes, refusing special and oversized files."""
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):  # a FIFO would block until a writer appears
@@ -35,9 +43,13 @@ def read_text(path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
                 f"file is {size:,} bytes; the limit for a content file is {MAX_FILE_BYTES:,} bytes",
                 "split the text or store long article text in a sibling .txt source file",
             )
-        raw = path.read_bytes()
+        return path.read_bytes(), None
     except OSError as exc:
         return None, Diagnostic(shown, 1, 1, ERROR, "unreadable", f"cannot read file: {exc.strerror}")
+
+
+def decode_text(raw: bytes, shown: str) -> tuple[str | None, Diagnostic | None]:
+    """Decode a content file's bytes as UTF-8 text, refusing binary and non-UTF-8 files."""
     if b"\x00" in raw:
         return None, Diagnostic(shown, 1, 1, ERROR, "binary-file", "file contains NUL bytes; it is not a text file",
                                 "content files are UTF-8 text; if an editor saved it as UTF-16, save it as UTF-8")
@@ -75,13 +87,19 @@ class RawContent:
     sources: list[Document] = field(default_factory=list)
     source_texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (file, text)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # With load_content(events=False): the event files, listed but not read.
+    event_files: list[Path] = field(default_factory=list)
     # Ids whose file exists but could not be read ("events", "sources"; "tags" holds "tags.yaml"):
     # references to them are not reported again as dangling.
     broken: dict[str, set[str]] = field(default_factory=lambda: {"events": set(), "sources": set(), "tags": set()})
 
 
-def load_content(content_dir: Path, cache: FileCache | None = None) -> RawContent:
-    """Read site.yaml, tags.yaml, events/ and sources/ under a content folder (through `cache` if given)."""
+def load_content(content_dir: Path, cache: FileCache | None = None, *, events: bool = True) -> RawContent:
+    """Read site.yaml, tags.yaml, events/ and sources/ under a content folder (through `cache` if given).
+
+    With events=False the event files are only listed (in `event_files`), for a caller that reads them
+    itself (dateline.checking, on every core).
+    """
     raw = RawContent(content_dir)
     root = content_dir.resolve()
     for name in ("site.yaml", "tags.yaml"):
@@ -102,7 +120,9 @@ def load_content(content_dir: Path, cache: FileCache | None = None) -> RawConten
             raw.broken["tags"].add(name)
     for folder, bucket in (("events", raw.events), ("sources", raw.sources)):
         for path in content_files(content_dir / folder, root, raw.diagnostics):
-            if path.suffix == ".yaml":
+            if path.suffix == ".yaml" and folder == "events" and not events:
+                raw.event_files.append(path)
+            elif path.suffix == ".yaml":
                 doc = _load_checked(path, root, raw.diagnostics, cache)
                 if doc is not None:
                     bucket.append(doc)
@@ -182,9 +202,19 @@ def _is_inside(path: Path, root: Path) -> bool:
     return True
 
 
+def is_linked_out(path: Path, root: Path) -> bool:
+    """Tell whether path is a symbolic link that leads out of root (the resolved content folder)."""
+    return path.is_symlink() and not _is_inside(path, root)
+
+
+def outside_diagnostic(path: Path) -> Diagnostic:
+    """The error for a content file linked out of the content folder."""
+    return _outside(path)
+
+
 def _load_checked(path: Path, root: Path, diagnostics: list[Diagnostic],
                   cache: FileCache | None = None) -> Document | None:
-    if path.is_symlink() and not _is_inside(path, root):
+    if is_linked_out(path, root):
         diagnostics.append(_outside(path))
         return None
     doc, problem = (cache.load_yaml_file if cache else load_yaml_file)(path)

@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from . import exports
+from .checking import check_content
 from .cache import (BuildCache, Fingerprints, ParsedFiles, Uncacheable, code_version, events_digest, git_state,
                     site_digest, stat_key, tree_digest, walk_files)
 from .diagnostics import Diagnostic, Report
@@ -35,7 +36,6 @@ from .pages import Page, plan_pages
 from .parallel import map_in_workers, render_tracked
 from .render import TemplateProblem, make_environment, template_dirs
 from .timings import lap
-from .validate import QuoteVerifier, validate_content
 
 IN_PLACE_FILES = 200
 """Up to this many changed files (or 2% of the site) are rewritten in place; more, and the output is
@@ -93,15 +93,15 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
         return report, OutputFiles(out, {}, sorted(manifest))
 
     lap("check output")
-    raw = load_content(content, ParsedFiles(cache.memo("parsed")))  # type: ignore[arg-type]
-    lap("load")
-    site, report = validate_content(raw, drafts=drafts, verify=QuoteVerifier(results=cache.memo("quotes")))
+    raw = load_content(content, ParsedFiles(cache.memo("parsed")), events=False)  # type: ignore[arg-type]
+    lap("load settings, tags, sources")
+    site, report = check_content(raw, cache.memo("events"), known, drafts=drafts)
+    lap("check events")
     if site is None or (strict and report.warnings):
         return report, None
-    lap("validate")
     del raw  # the parsed documents are not needed past validation: free them before rendering
     cache.release("parsed")
-    lap("release parsed")
+    cache.release("events")
     if base_url:
         site = replace(site, config=replace(site.config, base_url=base_url))
     site = replace(site, history=history_for(site, content))
