@@ -52,45 +52,84 @@ def write_site(files: dict[str, bytes], out: Path, previous: dict[str, bytes] | 
     written again, so it keeps its modification time and static hosts and rsync see real changes
     only. `previous` says what `out` holds, when the caller knows; otherwise `out` is read.
     """
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _clear_stale(out)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    for stale in (tmp, old):
-        if stale.exists():
-            shutil.rmtree(stale)
+    site = NewSite(out)
     total = 0
-    swapped = False
     try:
-        made: set[Path] = set()
-        keep = out.is_dir()
+        keep = site.out.is_dir()
         for rel in sorted(files):
-            target = safe_join(tmp, rel)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
             data = files[rel]
-            if keep and _is_unchanged(out, rel, data, previous):
-                try:
-                    os.link(safe_join(out, rel), target)
-                    continue
-                except OSError:
-                    pass  # no hard links here (or the file just went): write it
-            target.write_bytes(data)
-            total += len(data)
+            if keep and _is_unchanged(site.out, rel, data, previous) and site.link(rel):
+                continue
+            total += site.put(rel, data)
+        site.finish()
+    except BaseException:
+        site.abandon()
+        raise
+    return total
+
+
+class NewSite:
+    """The next output folder, filled beside the current one and swapped in with finish().
+
+    Forked workers may put() files into it at the same time as their parent: each file is written
+    whole before finish() makes any of them visible under `out`.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.absolute()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        _clear_stale(self.out)
+        self.tmp = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"
+        self._old = self.out.parent / f".{self.out.name}.old-{os.getpid()}"
+        for stale in (self.tmp, self._old):
+            if stale.exists():
+                shutil.rmtree(stale)
+        self.tmp.mkdir()
+        self._made: set[str] = set()
+        self.previous: dict[str, bytes] = {}
+        """The digest of each file the current output holds, where the caller knows it (for link())."""
+        self.done: set[str] = set()
+        """Files already put() or linked, where the caller keeps count."""
+
+    def put(self, rel: str, data: bytes) -> int:
+        """Write one file of the new site; return its size."""
+        target = safe_join(self.tmp, rel)
+        folder = os.path.dirname(target)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        with open(target, "wb") as f:
+            f.write(data)
+        return len(data)
+
+    def link(self, rel: str) -> bool:
+        """Carry a file over from the current output unchanged (a hard link); False if that cannot be done."""
+        target = safe_join(self.tmp, rel)
+        folder = os.path.dirname(target)
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        try:
+            os.link(safe_join(self.out, rel), target)
+        except OSError:
+            return False  # no hard links here (or the file just went)
+        return True
+
+    def finish(self) -> None:
+        """Swap the new folder in for the output and delete the previous site."""
+        out, tmp, old = self.out, self.tmp, self._old
         swapped = out.is_dir() and not out.is_symlink() and _exchange(tmp, out)
         if not swapped:
             if out.exists():
                 os.rename(out, old)
             os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            os.rename(old, out)
-        raise
-    shutil.rmtree(tmp if swapped else old, ignore_errors=True)  # the previous site
-    return total
+        shutil.rmtree(tmp if swapped else old, ignore_errors=True)  # the previous site
+
+    def abandon(self) -> None:
+        """Delete the new folder, leaving the output as it was."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._old.exists() and not self.out.exists():
+            os.rename(self._old, self.out)
 
 
 def _exchange(a: Path, b: Path) -> bool:

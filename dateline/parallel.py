@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import sys
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import jinja2
 
 from .diagnostics import Diagnostic
+from .output import NewSite
 from .pages import Page
 from .render import EventItems, TemplateProblem, render_pages
 
@@ -19,6 +21,9 @@ CHUNK = 64
 """Event pages per task."""
 LIST_CHUNK = 4
 """List pages (home, years, tags, sources) per task: each shows up to hundreds of events."""
+
+Rendered = tuple["bytes | None", bool, bytes]
+"""A rendered page: its bytes (None once written to the new site), whether it read site.events, their digest."""
 
 # What forked workers inherit: set just before the pool starts, cleared after.
 _shared: tuple[list[Page], jinja2.Environment, Any] | None = None
@@ -48,12 +53,14 @@ def jobs_wanted(pages: int) -> int:
 
 
 def render_tracked(pages: list[Page], env: jinja2.Environment, jobs: int | None = None,
-                   extra: Callable[[], dict[str, bytes]] | None = None
-                   ) -> tuple[dict[str, tuple[bytes, bool]], dict[str, bytes]]:
+                   extra: Callable[[], dict[str, bytes]] | None = None, write_to: NewSite | None = None
+                   ) -> tuple[dict[str, Rendered], dict[str, bytes]]:
     """Render pages, noting for each whether it read site.events; also run `extra` (e.g. the exports).
 
-    Returns ({path: (bytes, read_events)} in page order, extra()). With more than one job the work is
-    split over forked processes; the bytes are those a single process gives. Raises the
+    Returns ({path: (bytes, read_events, digest of the bytes)} in page order, extra()). With more than
+    one job the work is split over forked processes; the bytes are those a single process gives.
+    With `write_to`, whichever process rendered a page writes it there (or links it, when its digest
+    is the one write_to.previous records) and sends back None for its bytes. Raises the
     TemplateProblem of the first failing page in page order.
     """
     global _shared
@@ -62,30 +69,28 @@ def render_tracked(pages: list[Page], env: jinja2.Environment, jobs: int | None 
     env.globals["site"] = tracker
     try:
         if jobs <= 1:
-            return _render_range(pages, env, tracker, 0, len(pages)), (extra() if extra else {})
+            return _render_range(pages, env, tracker, 0, len(pages), write_to), (extra() if extra else {})
         _compile_all(env)
-        tasks: list[Any] = [("extra",)] if extra else []
-        tasks += _page_tasks(pages)
-        _shared = (pages, env, (tracker, extra))
+        tasks: list[Any] = _page_tasks(pages)
+        _shared = (pages, env, (tracker, write_to))
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs) as pool:
-            results = pool.map(_work, tasks, chunksize=1)
+            pending = pool.map_async(_work, tasks, chunksize=1)
+            # The exports run here meanwhile, so that what they add to the build cache's memos stays.
+            extras = extra() if extra else {}
+            results = pending.get()
     finally:
         env.globals["site"] = tracker._site
         _shared = None
-    parts: dict[int, dict[str, tuple[bytes, bool]]] = {}
-    extras: dict[str, bytes] = {}
+    parts: dict[int, dict[str, Rendered]] = {}
     items = env.globals.get("event_item")
     for task, result in zip(tasks, results):
         if isinstance(result, Diagnostic):
             raise TemplateProblem(result)
-        if task[0] == "extra":
-            extras = result
-        else:
-            parts[task[1]], new_items = result
-            if isinstance(items, EventItems):
-                items.new.update(new_items)
-    rendered: dict[str, tuple[bytes, bool]] = {}
+        parts[task[1]], new_items = result
+        if isinstance(items, EventItems):
+            items.new.update(new_items)
+    rendered: dict[str, Rendered] = {}
     for start in sorted(parts):  # back in page order, whatever order the tasks ran in
         rendered.update(parts[start])
     return rendered, extras
@@ -144,29 +149,28 @@ def _compile_all(env: jinja2.Environment) -> None:
 
 def _work(task: tuple[Any, ...]) -> Any:
     assert _shared is not None
-    pages, env, (tracker, extra) = _shared
+    pages, env, (tracker, write_to) = _shared
     try:
-        if task[0] == "extra":
-            return extra()
         items = env.globals.get("event_item")
         if isinstance(items, EventItems):
             items.new = {}  # this worker's own, to send back with its pages
-        rendered = _render_range(pages, env, tracker, task[1], task[2])
+        rendered = _render_range(pages, env, tracker, task[1], task[2], write_to)
         return rendered, items.new if isinstance(items, EventItems) else {}
     except TemplateProblem as problem:
         return problem.diagnostic  # the exception itself does not survive pickling
 
 
 def _render_range(pages: list[Page], env: jinja2.Environment, tracker: ReadsTracker, start: int,
-                  stop: int) -> dict[str, tuple[bytes, bool]]:
-    out: dict[str, tuple[bytes, bool]] = {}
+                  stop: int, write_to: NewSite | None = None) -> dict[str, Rendered]:
+    out: dict[str, Rendered] = {}
     for page in pages[start:stop]:
         tracker.read_events = False
         data = render_pages([page], env)[page.path]
-        out[page.path] = (data, tracker.read_events)
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        if write_to is not None:
+            if write_to.previous.get(page.path) != digest or not write_to.link(page.path):
+                write_to.put(page.path, data)
+            out[page.path] = (None, tracker.read_events, digest)
+        else:
+            out[page.path] = (data, tracker.read_events, digest)
     return out
-
-
-def in_order(items: Iterable[Page], rendered: dict[str, tuple[bytes, bool]]) -> dict[str, bytes]:
-    """Return the rendered bytes keyed by path, in page order."""
-    return {page.path: rendered[page.path][0] for page in items}

@@ -17,7 +17,7 @@ Pages that still need rendering are rendered on every core (dateline.parallel).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from .diagnostics import Diagnostic, Report
 from .history import history_for
 from .load import load_content, load_static, report_replaced_static
 from .markup import MarkdownRenderer
-from .output import safe_join, update_site, write_site
+from .output import NewSite, safe_join, update_site, write_site
 from .pages import Page, plan_pages
 from .parallel import map_in_workers, render_tracked
 from .render import TemplateProblem, make_environment, template_dirs
@@ -122,24 +122,42 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
             env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(cache.folder / "jinja"))
         except OSError:
             pass  # compiling every template is slower, not wrong
+    site_dir: NewSite | None = None
     try:
-        fresh, digests = _render(site, env, templates, cache, manifest or {})
+        fresh, digests, site_dir = _render(site, env, templates, cache, out, manifest)
+        lap("render")
+        static = load_static(dirs, content, report)
+        report_replaced_static(static, digests, content, report)
+        if report.errors:
+            return report, None
+        for rel, data in static.items():
+            if rel not in digests:
+                fresh[rel] = data
+                digests[rel] = _hash(data)
+
+        # The record goes first: if writing stops half-way, the next build cannot trust the output.
+        record["last"] = None
+        record.save()
+        if site_dir is not None:
+            new = _finish(site_dir, out, fresh, digests, manifest)
+            site_dir = None
+        else:
+            new = _write(out, fresh, digests, manifest)
     except TemplateProblem as problem:
         report.add(problem.diagnostic)
         return report, None
-    lap("render")
-    static = load_static(dirs, content, report)
-    report_replaced_static(static, digests, content, report)
-    if report.errors:
-        return report, None
-    for rel, data in static.items():
-        if rel not in digests:
-            fresh[rel] = data
-            digests[rel] = _hash(data)
+    finally:
+        if site_dir is not None:
+            site_dir.abandon()
+    lap("write")
+    record["last"] = _Last(inputs, list(report.items), new)
+    cache.save()
+    lap("save cache")
+    return report, OutputFiles(out, fresh, sorted(digests))
 
-    # The record goes first: if writing stops half-way, the next build cannot trust the output.
-    record["last"] = None
-    record.save()
+
+def _write(out: Path, fresh: dict[str, bytes], digests: dict[str, bytes], manifest: Manifest | None) -> Manifest:
+    """Write the files whose bytes changed (few: in place; many: a new folder swapped in); return the new manifest."""
     changed = {rel: data for rel, data in fresh.items()
                if manifest is None or rel not in manifest or manifest[rel][3] != digests[rel]}
     removed = sorted(rel for rel in manifest or () if rel not in digests)
@@ -150,20 +168,41 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
     else:
         write_site(OutputFiles(out, fresh, sorted(digests)), out)  # type: ignore[arg-type]
         new, changed = {}, dict.fromkeys(digests)  # type: ignore[arg-type]
-    for rel in changed:
+    _record(out, changed, digests, new)
+    return new
+
+
+def _finish(site_dir: NewSite, out: Path, fresh: dict[str, bytes], digests: dict[str, bytes],
+            manifest: Manifest | None) -> Manifest:
+    """Complete a new folder the page workers wrote into, swap it in; return the new manifest."""
+    for rel in sorted(digests):
+        if rel in site_dir.done:
+            continue  # a worker wrote or linked it
+        if manifest is not None and _holds(manifest, rel, digests[rel]) and site_dir.link(rel):
+            continue
+        site_dir.put(rel, fresh[rel] if rel in fresh else safe_join(out, rel).read_bytes())
+    site_dir.finish()
+    new: Manifest = {}
+    _record(out, digests, digests, new)
+    return new
+
+
+def _record(out: Path, paths: Iterable[str], digests: dict[str, bytes], manifest: Manifest) -> None:
+    for rel in paths:
         key = stat_key(safe_join(out, rel))
         if key is not None:
-            new[rel] = (*key, digests[rel])
-    lap("write")
-    record["last"] = _Last(inputs, list(report.items), new)
-    cache.save()
-    lap("save cache")
-    return report, OutputFiles(out, fresh, sorted(digests))
+            manifest[rel] = (*key, digests[rel])
 
 
-def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache,
-            manifest: Manifest) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """Render the pages and exports the output does not already hold; return (fresh bytes, every digest)."""
+def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, out: Path,
+            last: Manifest | None) -> tuple[dict[str, bytes], dict[str, bytes], NewSite | None]:
+    """Render the pages and exports the output does not already hold.
+
+    Returns (fresh bytes, every digest, the new output folder or None). When many pages need
+    rendering, the workers write them straight into a new output folder, so their bytes never
+    travel back to this process; it is returned for the caller to complete and swap in.
+    """
+    manifest = last or {}
     memo = cache.memo("pages")
     prints = Fingerprints()
     common = site_digest(site, templates, prints)
@@ -199,23 +238,35 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache,
         exported = None
 
     def render_exports() -> dict[str, bytes]:
-        return exports.render_exports(site, env, dict.fromkeys(paths, b""))
+        return exports.render_exports(site, env, dict.fromkeys(paths, b""), fragments=cache.memo("export-parts"),
+                                      event_key=prints.event)
 
     items = env.globals["event_item"]
     items.digest_of = prints.event
     kept = cache.memo("items").get("items")
     items.stored = kept[1] if kept is not None and kept[0] == common else {}
-    rendered, extra = render_tracked([page for page, _ in todo], env,
-                                     extra=None if exported is not None else render_exports)
+    site_dir = None
+    if last is None or len(todo) > max(IN_PLACE_FILES, len(pages) // 50):
+        site_dir = NewSite(out)
+        site_dir.previous = {rel: entry[3] for rel, entry in manifest.items()}
+    try:
+        rendered, extra = render_tracked([page for page, _ in todo], env, write_to=site_dir,
+                                         extra=None if exported is not None else render_exports)
+    except BaseException:
+        if site_dir is not None:
+            site_dir.abandon()
+        raise
     if items.new or len(items.stored) > 2 * len(site.events):
         shown = {prints.event(e) for e in site.events}
         cache.memo("items")["items"] = (common, {key: html for key, html in {**items.stored, **items.new}.items()
                                                  if key[0] in shown})
     fresh: dict[str, bytes] = {}
     for page, key in todo:
-        data, reads_events = rendered[page.path]
-        fresh[page.path] = data
-        digests[page.path] = _hash(data)
+        data, reads_events, digests[page.path] = rendered[page.path]
+        if data is not None:
+            fresh[page.path] = data
+        elif site_dir is not None:
+            site_dir.done.add(page.path)
         if key is not None:
             memo[key] = (reads_events, all_events() if reads_events else None, digests[page.path])
     if exported is None:
@@ -225,7 +276,7 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache,
         cache.memo("exports")[exports_key] = {rel: digests[rel] for rel in extra}
     else:
         digests.update(exported)
-    return fresh, digests
+    return fresh, digests, site_dir
 
 
 def digest_of_page(common: bytes, page: Page, prints: Fingerprints) -> bytes:
