@@ -67,11 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(machine(), file=sys.stderr)
     rows = []
-    for i, n in enumerate(sizes):
-        rows.append(bench_size(n, args.runs, args.seed, args.repo.resolve()))
-        if not args.no_serve:
-            rows[-1].serve = serve_edit(n, args.runs, args.repo.resolve())
-        print(format_table(rows[-1:], header=i == 0), file=sys.stderr)
+    empty_trash()
+    try:
+        for i, n in enumerate(sizes):
+            rows.append(bench_size(n, args.runs, args.seed, args.repo.resolve()))
+            if not args.no_serve:
+                rows[-1].serve = serve_edit(n, args.runs, args.repo.resolve())
+            print(format_table(rows[-1:], header=i == 0), file=sys.stderr)
+    finally:
+        empty_trash()
     print()
     print(f"Machine: {machine()}")
     print(f"Medians of {args.runs} whole-process runs; peak RSS is the largest of any run.\n")
@@ -101,7 +105,7 @@ def bench_size(n: int, runs: int, seed: int, repo: Path) -> Row:
     for _ in range(runs):
         floors.append(timed([sys.executable, str(BENCH / "run.py"), "--floor", str(work / "content"),
                              str(work / "floor-out")]))
-        shutil.rmtree(work / "floor-out", ignore_errors=True)
+        discard(work / "floor-out")
     for _ in range(runs):
         clean(work)
         cold.append(build(repo, work, out))
@@ -153,14 +157,29 @@ def hash_bytes(data: bytes) -> str:
 
 
 def clean(work: Path) -> None:
-    """Remove everything a build left beside the content: output, caches, temp folders."""
+    """Set aside everything a build left beside the content: output, caches, temp folders."""
     for entry in work.iterdir():
-        if entry.name in ("content", "corpus.stamp"):
-            continue
-        if entry.is_dir():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
+        if entry.name not in ("content", "corpus.stamp"):
+            discard(entry)
+
+
+TRASH = CORPORA / ".trash"
+
+
+def discard(path: Path) -> None:
+    """Move a file or folder into the trash, emptied once all timing is done.
+
+    Deleting a site's 12,000 folders makes this machine's ext4 (mounted with online discard) slow to
+    create files for tens of seconds after; deleting between timed runs would time that, not the build.
+    """
+    if not path.exists() and not path.is_symlink():
+        return
+    TRASH.mkdir(parents=True, exist_ok=True)
+    os.rename(path, TRASH / f"{time.time_ns()}-{path.name}")
+
+
+def empty_trash() -> None:
+    shutil.rmtree(TRASH, ignore_errors=True)
 
 
 def edited_text(text: str) -> str:

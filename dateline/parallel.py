@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import multiprocessing
 import os
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import jinja2
 
@@ -73,8 +75,7 @@ def render_tracked(pages: list[Page], env: jinja2.Environment, jobs: int | None 
         _compile_all(env)
         tasks: list[Any] = _page_tasks(pages)
         _shared = (pages, env, (tracker, write_to))
-        context = multiprocessing.get_context("fork")
-        with context.Pool(jobs) as pool:
+        with _pool(jobs) as pool:
             pending = pool.map_async(_work, tasks, chunksize=1)
             # The exports run here meanwhile, so that what they add to the build cache's memos stays.
             extras = extra() if extra else {}
@@ -124,12 +125,24 @@ def map_in_workers(func: Callable[[Any], Any], items: list[Any], jobs: int | Non
         return [func(item) for item in items]
     _shared = (items, func, None)  # type: ignore[assignment]
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with _pool(jobs) as pool:
             parts = pool.map(_map_range, [(start, min(start + CHUNK, len(items)))
                                           for start in range(0, len(items), CHUNK)], chunksize=1)
     finally:
         _shared = None
     return [result for part in parts for result in part]
+
+
+@contextlib.contextmanager
+def _pool(jobs: int) -> Iterator[Any]:
+    """A pool of forked workers. The parent's objects are moved out of the collector's reach first, so
+    that no collection in a worker writes to (and so copies) the memory it shares with the parent."""
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
 
 
 def _map_range(span: tuple[int, int]) -> list[Any]:
