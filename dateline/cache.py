@@ -27,7 +27,7 @@ from .diagnostics import Diagnostic
 from .load import Document, display_path, parse_yaml, read_text
 from .model import Event, Site
 
-FORMAT = 1
+FORMAT = 2
 """Bump when the layout of cache files changes."""
 
 PACKAGE = Path(__file__).resolve().parent
@@ -73,28 +73,35 @@ class Memo(MutableMapping[Any, Any]):
     """A persistent mapping from any picklable key (stored as its digest) to a picklable value.
 
     Reading an entry marks it as used; save() keeps only the entries used or added since loading.
-    Iteration yields key digests, since keys themselves are not stored.
+    Iteration yields key digests, since keys themselves are not stored. With shards > 1 the entries
+    are spread over that many files by key digest, each loaded when first needed and written only
+    when its entries changed, so one edit to a site rewrites a few small files, not one large one.
     """
 
-    def __init__(self, path: Path | None = None, version: bytes = b"") -> None:
-        self.path, self.version = path, version
-        self._stored: dict[bytes, Any] | None = None if path is not None else {}
-        self._used: dict[bytes, Any] = {}
-        self._added = False
+    def __init__(self, path: Path | None = None, version: bytes = b"", shards: int = 1) -> None:
+        self.path, self.version, self.shards = path, version, shards
+        self._stored: list[dict[bytes, Any] | None] = [None if path is not None else {} for _ in range(shards)]
+        self._used: list[dict[bytes, Any]] = [{} for _ in range(shards)]
+        self._added = [False] * shards
         self._last: tuple[Any, bytes] = (object(), b"")
 
-    def _load(self) -> dict[bytes, Any]:
-        if self._stored is None:
-            self._stored = {}
+    def _file(self, shard: int) -> Path:
+        assert self.path is not None
+        return self.path if self.shards == 1 else self.path.with_name(f"{self.path.stem}.{shard:02x}{self.path.suffix}")
+
+    def _load(self, shard: int) -> dict[bytes, Any]:
+        stored = self._stored[shard]
+        if stored is None:
+            stored = self._stored[shard] = {}
             try:
-                with open(self.path, "rb") as f:  # type: ignore[arg-type]
+                with open(self._file(shard), "rb") as f:
                     header = pickle.load(f)
-                    if header == (FORMAT, self.version):
-                        self._stored = pickle.load(f)
+                    if header == (FORMAT, self.version, self.shards):
+                        stored = self._stored[shard] = pickle.load(f)
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError,
                     TypeError, IndexError):
                 pass  # missing, truncated or from another version: start empty
-        return self._stored
+        return stored
 
     def _digest(self, key: Any) -> bytes:
         # Callers often test a key and then read it (`if key not in memo: ...; return memo[key]`); the
@@ -108,11 +115,13 @@ class Memo(MutableMapping[Any, Any]):
 
     def __getitem__(self, key: Any) -> Any:
         k = self._digest(key)
-        if k in self._used:
-            return self._used[k]
-        stored = self._load()
+        shard = k[0] % self.shards
+        used = self._used[shard]
+        if k in used:
+            return used[k]
+        stored = self._load(shard)
         if k in stored:
-            value = self._used[k] = stored[k]
+            value = used[k] = stored[k]
             return value
         raise KeyError(key)
 
@@ -124,39 +133,56 @@ class Memo(MutableMapping[Any, Any]):
         return True
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._used[self._digest(key)] = value
-        self._added = True
+        k = self._digest(key)
+        shard = k[0] % self.shards
+        self._used[shard][k] = value
+        self._added[shard] = True
 
     def __delitem__(self, key: Any) -> None:
         k = self._digest(key)
-        self._load().pop(k, None)
-        if self._used.pop(k, None) is None:
+        shard = k[0] % self.shards
+        self._load(shard).pop(k, None)
+        if self._used[shard].pop(k, None) is None:
             raise KeyError(key)
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self._used)
+        for used in self._used:
+            yield from used
 
     def __len__(self) -> int:
-        return len(self._used)
+        return sum(len(used) for used in self._used)
 
     def save(self) -> bool:
-        """Write the used entries if anything was added or left unused; return whether it wrote."""
+        """Write the shards whose entries were added to or left unused; return whether it wrote."""
         if self.path is None:
             return False
-        stored = self._load()
-        if not self._added and len(self._used) == len(stored):
-            return False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        touched = [self._stored[i] is not None or self._added[i] for i in range(self.shards)]
+        if not any(touched):
+            return False  # not used by this build at all: keep it as it is
+        wrote = False
+        for shard in range(self.shards):
+            if not touched[shard]:
+                self._file(shard).unlink(missing_ok=True)  # nothing in it was used
+                continue
+            stored, used = self._load(shard), self._used[shard]
+            if not self._added[shard] and len(used) == len(stored):
+                continue
+            wrote = self._write(shard, used) or wrote
+        return wrote
+
+    def _write(self, shard: int, used: dict[bytes, Any]) -> bool:
+        path = self._file(shard)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             with open(tmp, "wb") as f:
-                pickle.dump((FORMAT, self.version), f, protocol=5)
-                pickle.dump(self._used, f, protocol=5)
-            os.replace(tmp, self.path)
+                pickle.dump((FORMAT, self.version, self.shards), f, protocol=5)
+                pickle.dump(used, f, protocol=5)
+            os.replace(tmp, path)
         except OSError:
             tmp.unlink(missing_ok=True)
             return False  # a read-only or full disk makes the next build slower, not wrong
-        self._stored, self._added = dict(self._used), False
+        self._stored[shard], self._added[shard] = dict(used), False
         return True
 
 
@@ -173,12 +199,12 @@ class BuildCache:
         """Return the cache that belongs to an output folder."""
         return cls(cache_folder(out))
 
-    def memo(self, name: str) -> Memo:
-        """Return the named memo, loading it from disk on first use."""
+    def memo(self, name: str, shards: int = 1) -> Memo:
+        """Return the named memo, loading it from disk on first use (spread over `shards` files)."""
         memo = self._memos.get(name)
         if memo is None:
             path = self.folder / f"{name}.pickle" if self.folder is not None else None
-            memo = self._memos[name] = Memo(path, self.version)
+            memo = self._memos[name] = Memo(path, self.version, shards)
         return memo
 
     def release(self, name: str) -> None:

@@ -114,8 +114,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every subcommand."""
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand (the options of `only`'s alone, when given)."""
     parser = argparse.ArgumentParser(
         prog="build.py", description="Dateline: build a static timeline site from curated event files.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -140,8 +140,10 @@ def make_parser() -> argparse.ArgumentParser:
     for name, (module, help_text) in EXTRA_COMMANDS.items():
         if importlib.util.find_spec(module) is None:
             continue
-        command = importlib.import_module(module)
         p = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        if only is not None and name != only:
+            continue  # listed in the help, but its module (serve's web server, say) is not imported
+        command = importlib.import_module(module)
         command.add_arguments(p)
         p.set_defaults(func=command.run)
     return parser
@@ -152,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     # A build makes millions of small objects that live until it ends and hold almost no cycles: with
     # the default thresholds the cyclic collector walks them over and over (about a third of loading).
     gc.set_threshold(100_000, 50, 100)
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # Commands are the first argument: a build need not import the modules of the other commands.
+    parser = make_parser(only=argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

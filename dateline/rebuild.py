@@ -37,6 +37,8 @@ from .parallel import map_in_workers, render_tracked
 from .render import TemplateProblem, make_environment, template_dirs
 from .timings import lap
 
+SHARDS = 32
+"""Files each large memo is spread over: an edit rewrites the few whose entries changed."""
 IN_PLACE_FILES = 200
 """Up to this many changed files (or 2% of the site) are rewritten in place; more, and the output is
 rebuilt beside the old one and swapped in atomically."""
@@ -77,7 +79,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
                  base_url: str | None = None, strict: bool = False) -> tuple[Report, Mapping[str, bytes] | None]:
     """Check, render and write a site like build_site(), reusing the cache; write nothing if anything is wrong."""
     content, dirs = source / "content", template_dirs(source)
-    known = cache.memo("files")
+    known = cache.memo("files", shards=SHARDS)
     templates = tree_digest(dirs, known)
     inputs = hashlib.blake2b(
         code_version() + templates + tree_digest([content], known)
@@ -95,7 +97,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
     lap("check output")
     raw = load_content(content, ParsedFiles(cache.memo("parsed")), events=False)  # type: ignore[arg-type]
     lap("load settings, tags, sources")
-    site, report = check_content(raw, cache.memo("events"), known, drafts=drafts)
+    site, report = check_content(raw, cache.memo("events", shards=SHARDS), known, drafts=drafts)
     lap("check events")
     if site is None or (strict and report.warnings):
         return report, None
@@ -107,7 +109,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
     site = replace(site, history=history_for(site, content))
     lap("history")
 
-    texts = cache.memo("markdown")
+    texts = cache.memo("markdown", shards=SHARDS)
     markdown = MarkdownRenderer(cache=texts)
     # Summaries no build has rendered yet: render them on every core first, so that the page workers
     # (each with its own copy of the renderer) do not each render the same ones again.
@@ -203,7 +205,7 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, 
     travel back to this process; it is returned for the caller to complete and swap in.
     """
     manifest = last or {}
-    memo = cache.memo("pages")
+    memo = cache.memo("pages", shards=SHARDS)
     prints = Fingerprints()
     common = site_digest(site, templates, prints)
     every: bytes | None = None
@@ -238,13 +240,16 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, 
         exported = None
 
     def render_exports() -> dict[str, bytes]:
-        return exports.render_exports(site, env, dict.fromkeys(paths, b""), fragments=cache.memo("export-parts"),
+        return exports.render_exports(site, env, dict.fromkeys(paths, b""), fragments=cache.memo("export-parts", shards=SHARDS),
                                       event_key=prints.event)
 
     items = env.globals["event_item"]
     items.digest_of = prints.event
-    kept = cache.memo("items").get("items")
-    items.stored = kept[1] if kept is not None and kept[0] == common else {}
+    store = cache.memo("items", shards=SHARDS)
+    for event in site.events:  # every event's entry is read, so that none is pruned as unused
+        event_digest = prints.event(event)
+        for level, html in (store.get((common, event_digest)) or {}).items():
+            items.stored[(event_digest, level)] = html
     site_dir = None
     if last is None or len(todo) > max(IN_PLACE_FILES, len(pages) // 50):
         site_dir = NewSite(out)
@@ -256,10 +261,11 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, 
         if site_dir is not None:
             site_dir.abandon()
         raise
-    if items.new or len(items.stored) > 2 * len(site.events):
-        shown = {prints.event(e) for e in site.events}
-        cache.memo("items")["items"] = (common, {key: html for key, html in {**items.stored, **items.new}.items()
-                                                 if key[0] in shown})
+    levels: dict[bytes, dict[int, str]] = {}
+    for (event_digest, level), html in items.new.items():
+        levels.setdefault(event_digest, {})[level] = html
+    for event_digest, new_levels in levels.items():
+        store[(common, event_digest)] = {**(store.get((common, event_digest)) or {}), **new_levels}
     fresh: dict[str, bytes] = {}
     for page, key in todo:
         data, reads_events, digests[page.path] = rendered[page.path]
