@@ -254,7 +254,11 @@ class Uncacheable(Exception):
 
 
 class Fingerprints:
-    """Digest page contexts by pickling them, with each Event pickled once per build and sets in sorted order."""
+    """Digest page contexts by pickling them, with each Event standing in as its own digest, computed once.
+
+    A set in a context would pickle in hash order, which differs between processes: such a page is
+    then rendered on every build (its key never matches), never given stale bytes.
+    """
 
     def __init__(self) -> None:
         self._events: dict[int, tuple[Any, bytes]] = {}
@@ -266,24 +270,34 @@ class Fingerprints:
             found = self._events[id(event)] = (event, digest(event))
         return found[1]
 
+    def know(self, event: Any, print_: bytes) -> None:
+        """Take an Event's digest from its maker, who knows everything it was made from (dateline.checking)."""
+        self._events[id(event)] = (event, print_)
+
     def of(self, value: Any) -> bytes:
         """Return the digest of a page context (or any value built from model objects)."""
         buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=5)
-        pickler.persistent_id = self._stand_in  # type: ignore[method-assign]
         try:
-            pickler.dump(value)
+            _Pickler(buffer, self).dump(value)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
             raise Uncacheable(str(exc)) from None
         return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
 
-    def _stand_in(self, value: Any) -> Any:
-        kind = type(value)
-        if kind is Event:
-            return self.event(value)
-        if kind is set or kind is frozenset:  # iteration order follows string hashing, which varies by process
-            return ("set", tuple(sorted(self.of(v) for v in value)))
-        return None
+
+def _event_print(print_: bytes) -> bytes:
+    """What an Event pickles as inside a fingerprint (never unpickled)."""
+    return print_
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, buffer: io.BytesIO, prints: Fingerprints) -> None:
+        super().__init__(buffer, protocol=5)
+        self._prints = prints
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is Event:
+            return _event_print, (self._prints.event(obj),)
+        return NotImplemented
 
 
 def site_digest(site: Site, templates: bytes, fingerprints: Fingerprints) -> bytes:

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .cache import digest
+from .cache import Fingerprints, digest
 from .diagnostics import Diagnostic, Report
 from .documents import Document, parse_yaml
 from .load import RawContent, decode_text, display_path, is_linked_out, outside_diagnostic, read_bytes
@@ -42,12 +42,13 @@ class EventCheck:
 
 
 def check_content(raw: RawContent, memo: MutableMapping[Any, Any] | None,
-                  known: MutableMapping[Any, Any] | None = None, *,
-                  drafts: bool = False) -> tuple[Site | None, Report]:
+                  known: MutableMapping[Any, Any] | None = None, *, drafts: bool = False,
+                  prints: Fingerprints | None = None) -> tuple[Site | None, Report]:
     """Validate content loaded with load_content(events=False); read and check its event files here.
 
     `memo` keeps each file's EventCheck between builds; `known` is the build cache's record of file
-    digests (cache.tree_digest), which saves reading unchanged files. Either may be None.
+    digests (cache.tree_digest), which saves reading unchanged files. Either may be None. `prints`
+    learns each event's digest from what the event was made of, which is cheaper than pickling it.
     """
     report = Report()
     report.extend(raw.diagnostics)
@@ -60,7 +61,7 @@ def check_content(raw: RawContent, memo: MutableMapping[Any, Any] | None,
             sources[source.id] = source
     unchecked = _broken_fields(raw.site, config)
     context = digest((config, unchecked))
-    prints = {source_id: digest(source) for source_id, source in sources.items()}
+    source_prints = {source_id: digest(source) for source_id, source in sources.items()}
 
     checks: dict[Path, EventCheck] = {}
     todo: list[Path] = []
@@ -69,13 +70,13 @@ def check_content(raw: RawContent, memo: MutableMapping[Any, Any] | None,
         recorded = known.get(str(path)) if known is not None else None
         if memo is not None and recorded is not None:
             found = memo.get(("event", display_path(path), recorded[2], context))
-        if found is not None and all(prints.get(source_id) == d for source_id, d in found.cited):
+        if found is not None and all(source_prints.get(source_id) == d for source_id, d in found.cited):
             checks[path] = found
         else:
             todo.append(path)
     root = raw.root.resolve()
     work = partial(check_event_file, root=root, config=config, unchecked=unchecked, sources=sources,
-                   prints=prints, verifier=QuoteVerifier())
+                   prints=source_prints, verifier=QuoteVerifier())
     for path, check in zip(todo, map_in_workers(work, todo)):
         checks[path] = check
         if memo is not None and check.bytes_digest is not None:
@@ -91,6 +92,8 @@ def check_content(raw: RawContent, memo: MutableMapping[Any, Any] | None,
             continue
         raw.events.append(check.positions)  # cross_check tells broken events by their loaded files
         if check.event is not None:
+            if prints is not None and check.bytes_digest is not None:
+                prints.know(check.event, digest((check.file, check.bytes_digest, context, check.cited)))
             events[check.event.id] = check.event
             docs[check.event.id] = check.positions
     cross_check(raw, events, docs, tags, sources, report)

@@ -95,9 +95,11 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
         return report, OutputFiles(out, {}, sorted(manifest))
 
     lap("check output")
+    prints = Fingerprints()
     raw = load_content(content, ParsedFiles(cache.memo("parsed")), events=False)  # type: ignore[arg-type]
     lap("load settings, tags, sources")
-    site, report = check_content(raw, cache.memo("events", shards=SHARDS), known, drafts=drafts)
+    site, report = check_content(raw, cache.memo("events", shards=SHARDS), known, drafts=drafts,
+                                 prints=prints)
     lap("check events")
     if site is None or (strict and report.warnings):
         return report, None
@@ -126,7 +128,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
             pass  # compiling every template is slower, not wrong
     site_dir: NewSite | None = None
     try:
-        fresh, digests, site_dir = _render(site, env, templates, cache, out, manifest)
+        fresh, digests, site_dir = _render(site, env, templates, cache, out, manifest, prints)
         lap("render")
         static = load_static(dirs, content, report)
         report_replaced_static(static, digests, content, report)
@@ -197,7 +199,7 @@ def _record(out: Path, paths: Iterable[str], digests: dict[str, bytes], manifest
 
 
 def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, out: Path,
-            last: Manifest | None) -> tuple[dict[str, bytes], dict[str, bytes], NewSite | None]:
+            last: Manifest | None, prints: Fingerprints) -> tuple[dict[str, bytes], dict[str, bytes], NewSite | None]:
     """Render the pages and exports the output does not already hold.
 
     Returns (fresh bytes, every digest, the new output folder or None). When many pages need
@@ -206,7 +208,6 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, 
     """
     manifest = last or {}
     memo = cache.memo("pages", shards=SHARDS)
-    prints = Fingerprints()
     common = site_digest(site, templates, prints)
     every: bytes | None = None
 
