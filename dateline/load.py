@@ -16,10 +16,22 @@ MAX_FILE_BYTES = 1_000_000
 """Content files larger than this are refused: no event or source needs more."""
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path | str) -> str:
     """Return the path as users should see it: relative to the working directory when inside it."""
-    rel = os.path.relpath(path)
-    return str(path) if rel.startswith("..") else rel
+    text = os.fspath(path)
+    # The common cases without os.path.relpath, which costs ~10 us a call (a site has 10,000 files).
+    if os.path.normpath(text) == text:
+        if not os.path.isabs(text):
+            if text != ".." and not text.startswith("../"):
+                return text
+        else:
+            cwd = os.getcwd()
+            if cwd != "/" and text.startswith(cwd + "/"):
+                return text[len(cwd) + 1:]
+            if cwd != "/" and not cwd.startswith(text + "/") and text != cwd:
+                return text
+    rel = os.path.relpath(text)
+    return text if rel.startswith("..") else rel
 
 
 def read_text(path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
@@ -150,13 +162,14 @@ def content_files(folder: Path, root: Path, diagnostics: list[Diagnostic]) -> li
     wanted = (".yaml", ".txt") if folder.name == "sources" else (".yaml",)
     found = []
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        path = Path(entry.path)
         if entry.name.startswith("."):
             continue  # editors' swap and backup files
+        path = Path(entry.path)
         if entry.is_symlink() and not _is_inside(path, root):
             diagnostics.append(_outside(path))
             continue
-        suffix = path.suffix.lower()
+        exact = os.path.splitext(entry.name)[1]  # path.suffix, without its cost (this runs for every file)
+        suffix = exact.lower()
         if entry.is_dir():
             if suffix in (".yaml", ".yml", ".txt"):
                 diagnostics.append(_not_a_file(path, "this is a folder named like a content file",
@@ -169,12 +182,12 @@ def content_files(folder: Path, root: Path, diagnostics: list[Diagnostic]) -> li
         if not entry.is_file():
             diagnostics.append(_not_a_file(path, "this is not a regular file"))
             continue
-        if suffix in (".yml", ".yaml") and path.suffix != ".yaml":
+        if suffix in (".yml", ".yaml") and exact != ".yaml":
             diagnostics.append(Diagnostic(
                 display_path(path), 1, 1, ERROR, "bad-extension",
                 f"content files use the .yaml extension, not {path.suffix}", f"rename it to {path.stem}.yaml"))
             continue
-        if path.suffix not in wanted:
+        if exact not in wanted:
             if not entry.name.lower().startswith("readme"):
                 diagnostics.append(Diagnostic(
                     display_path(path), 1, 1, WARNING, "ignored-file",

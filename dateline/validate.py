@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import zoneinfo
 from collections.abc import MutableMapping
@@ -186,8 +187,8 @@ def cross_check(raw: RawContent, events: dict[str, Event], docs: dict[str, Docum
             broken["tags"] |= {str(key) for key in raw.tags.data} - set(tags)
         else:
             broken["tags"].add("tags.yaml")
-    broken["events"] |= {PurePath(d.file).stem for d in raw.events} - set(events)
-    broken["sources"] |= {PurePath(d.file).stem for d in raw.sources} - set(sources)
+    broken["events"] |= {_stem(d.file) for d in raw.events} - set(events)
+    broken["sources"] |= {_stem(d.file) for d in raw.sources} - set(sources)
     check_references(events, docs, tags, sources, report, broken)
     check_source_texts(raw, report)
 
@@ -250,11 +251,16 @@ def check_references(events: dict[str, Event], docs: dict[str, Document], tags: 
 
 def check_source_texts(raw: RawContent, report: Report) -> None:
     """Warn about article texts (sources/<id>.txt) that no source file claims."""
-    claimed = {PurePath(d.file).stem for d in raw.sources} | raw.broken.get("sources", set())
+    claimed = {_stem(d.file) for d in raw.sources} | raw.broken.get("sources", set())
     for source_id, (file, _text) in sorted(raw.source_texts.items()):
         if source_id not in claimed:
             report.warning(file, (1, 1), "orphan-text", f"no source file {source_id}.yaml goes with this text",
                            f"add content/sources/{source_id}.yaml with at least a title, or rename the .txt file")
+
+
+def _stem(file: str) -> str:
+    """Return PurePath(file).stem, without building a path object (this runs for every file)."""
+    return os.path.splitext(os.path.basename(file))[0]
 
 
 class _Everything(dict):
