@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import re
 from collections.abc import MutableMapping
 
 import markdown
@@ -14,6 +15,10 @@ _TAGS = {
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 _SCHEMES = {"http", "https", "mailto"}
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# A line that could begin (or turn a paragraph into) something other than prose: a heading or its
+# underline, a list item, a quote, a code block, a rule, a table, raw HTML.
+_BLOCK_START = re.compile(r"[ ]{0,3}(?:[#>*+=|<`~-]|_{3}|\d+[.)]|\t)|[ ]{4}")
 
 
 class MarkdownRenderer:
@@ -37,6 +42,23 @@ class MarkdownRenderer:
                              link_rel="noopener noreferrer")
             self._cache[text] = html
         return html
+
+    def lead(self, text: str) -> str:
+        """Return the HTML of a Markdown text's first paragraph (what render() gives the paragraph alone).
+
+        Lists of events show only the lead. When the first paragraph is plain prose and nothing in
+        the text could change how it renders alone (a reference-link definition elsewhere), its HTML
+        is the first block of the whole text's, which the event's own page renders anyway.
+        """
+        first = _PARAGRAPH_BREAK.split(text.strip(), 1)[0]
+        if first == text.strip():
+            return self.render(text)
+        if "]:" not in text and not any(_BLOCK_START.match(line) for line in first.split("\n")):
+            html = self.render(text)
+            end = html.find("</p>")
+            if html.startswith("<p>") and end > 0 and html[end + 4:end + 5] in ("\n", ""):
+                return html[:end + 4]
+        return self.render(first)
 
     def plain(self, text: str, limit: int = 0) -> str:
         """Return a Markdown text as plain text, cut at a word boundary when longer than `limit`."""

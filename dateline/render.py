@@ -72,6 +72,7 @@ def make_environment(dirs: list[Path], site: Site, markdown: MarkdownRenderer | 
         plain_summary=lambda text: md.plain(text, 220),
         plain=lambda text, limit=0: md.plain(text, limit),
         lead=_lead,
+        lead_html=lambda text: Markup(md.lead(text)),
         long_date=lambda stamp: format_date(_local_day(stamp, tz)),
         rfc3339=rfc3339,
         bibtex=_bibtex,

@@ -131,3 +131,34 @@ def test_plain_summary_cuts_at_a_word(md: MarkdownRenderer) -> None:
 
 def test_cache_returns_same_result(md: MarkdownRenderer) -> None:
     assert md.render("<script>x</script>") == md.render("<script>x</script>")
+
+
+# --- Leads: the first paragraph, as lists of events show it -----------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dateline.render import _lead  # noqa: E402
+
+LEAD_CASES = [
+    "One paragraph only, with *emphasis*.",
+    "First *para* with [a link](https://example.org/).\n\nSecond paragraph.",
+    "A [reference][r] in the lead\n\nmore\n\n[r]: https://example.org/",
+    "# A heading\n\nText", "Para one\n===\n\nx", "Text\n---\n\nmore", "- a\n- b\n\nmore", "1. one\n2. two\n\nx",
+    "    code\n\npara", "> quoted\n\nx", "***\n\nz", "a\n* b\n\nc", "Line ending in two spaces  \nbreak\n\nz",
+    "raw <b>html</b> & more\n\ny", "x\n\n\n\ny", "  two spaces in\n\nz", "`code` first\n\nsecond",
+]
+_LINE = st.text(alphabet="ab *_#>-+=1.)[]()<>`:\\!", max_size=12).map(str.rstrip)
+
+
+@pytest.mark.parametrize("text", LEAD_CASES)
+def test_lead_is_the_first_paragraph_rendered_alone(text: str) -> None:
+    md = MarkdownRenderer()
+    assert md.lead(text) == MarkdownRenderer().render(_lead(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_LINE, min_size=1, max_size=3).map("\n".join), min_size=1, max_size=3)
+       .map("\n\n".join))
+def test_lead_of_any_text_is_the_first_paragraph_rendered_alone(text: str) -> None:
+    assert MarkdownRenderer().lead(text) == MarkdownRenderer().render(_lead(text))
