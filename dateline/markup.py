@@ -15,6 +15,9 @@ _TAGS = {
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 _SCHEMES = {"http", "https", "mailto"}
+# A tag of render()'s output, which nh3 wrote: attribute values are always in double quotes, and
+# '<' and '>' in text are always escaped, so this finds every tag and nothing else.
+_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # A line that could begin (or turn a paragraph into) something other than prose: a heading or its
 # underline, a list item, a quote, a code block, a rule, a table, raw HTML.
@@ -64,7 +67,7 @@ class MarkdownRenderer:
         """Return a Markdown text as plain text, cut at a word boundary when longer than `limit`."""
         plain = self._plain.get((text, limit))
         if plain is None:  # pages, feeds, data files and the search index each ask for every summary
-            plain = " ".join(html_lib.unescape(nh3.clean(self.render(text), tags=set())).split())
+            plain = " ".join(html_lib.unescape(_TAG.sub("", self.render(text))).split())
             if limit and len(plain) > limit:
                 plain = plain[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
             self._plain[(text, limit)] = plain

@@ -162,3 +162,17 @@ def test_lead_is_the_first_paragraph_rendered_alone(text: str) -> None:
        .map("\n\n".join))
 def test_lead_of_any_text_is_the_first_paragraph_rendered_alone(text: str) -> None:
     assert MarkdownRenderer().lead(text) == MarkdownRenderer().render(_lead(text))
+
+
+_MARKDOWNISH = st.text(alphabet='ab <>&"\'*_[]()#-\n:/.=!`;é\u00a0', max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKDOWNISH, st.sampled_from(["https://example.org/a?b=>\"&c", "mailto:x@y.z", "javascript:x"]))
+def test_plain_text_is_what_the_html_says_without_its_tags(text: str, url: str) -> None:
+    import nh3
+
+    text = f"{text} [link]({url}) {text}"
+    md = MarkdownRenderer()
+    expected = " ".join(html.unescape(nh3.clean(md.render(text), tags=set())).split())
+    assert md.plain(text) == expected
