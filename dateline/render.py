@@ -78,7 +78,7 @@ def make_environment(dirs: list[Path], site: Site, markdown: MarkdownRenderer | 
         bibtex=_bibtex,
         number=lambda n: f"{n:,}",
         date=lambda d, circa=False: format_date(d, circa=circa, timezone=tz) if isinstance(d, FuzzyDate) else "",
-        when=lambda e: format_range(e.date, e.end_date, circa=e.circa, timezone=tz),
+        when=_memo_by_identity(lambda e: format_range(e.date, e.end_date, circa=e.circa, timezone=tz)),
         month_name=lambda m: MONTHS[m - 1],
         json_script=_json_script,
         tag=lambda tag_id: site.tags[tag_id],
@@ -192,9 +192,25 @@ _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&"
                    "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
+_BIBTEX_TABLE = str.maketrans(_BIBTEX_SPECIAL)
+
+
 def _bibtex(text: str) -> str:
     """Escape text for a BibTeX field value in braces."""
-    return "".join(_BIBTEX_SPECIAL.get(ch, ch) for ch in str(text))
+    return str(text).translate(_BIBTEX_TABLE)
+
+
+def _memo_by_identity(func: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Remember func's result per object, for filters that pages call several times on one immutable event."""
+    seen: dict[int, tuple[Any, str]] = {}
+
+    def remembered(value: Any) -> str:
+        found = seen.get(id(value))
+        if found is None or found[0] is not value:
+            found = seen[id(value)] = (value, func(value))
+        return found[1]
+
+    return remembered
 
 
 def _local_day(stamp: str, zone: str) -> FuzzyDate:
