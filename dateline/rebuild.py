@@ -1,17 +1,20 @@
 """`build` with the on-disk cache: redo only the work whose inputs changed since the last build.
 
-The same stages as pipeline.build_site, with four savings, each keyed by content so the result is
+The same stages as pipeline.build_site, with these savings, each keyed by content so the result is
 the bytes a clean build writes:
 
 1. nothing changed (same content, templates, code, options and git commit; output untouched since
    the last build wrote it): print the last report and stop;
-2. YAML texts, Markdown texts and quotes seen before are not parsed, rendered or checked again;
-3. a page whose template set, context and site-wide inputs are unchanged, and whose file in the output
+2. an event file whose bytes, settings and cited sources are those of an earlier build is not read
+   again (dateline.checking); new ones are read, validated and their quotes verified on every core;
+3. Markdown texts, each event's list item and its parts of the data files are kept between builds;
+4. a page whose template set, context and site-wide inputs are unchanged, and whose file in the output
    is still the one the last build wrote, is not rendered (likewise the feeds and data files);
-4. only files whose bytes changed are written: a few in place (the last build's record is dropped
-   first, so an interrupted write is followed by a full one), many through output.write_site's
-   atomic swap, which hard-links the unchanged files.
-Pages that still need rendering are rendered on every core (dateline.parallel).
+5. only files whose bytes changed are written: a few in place (the last build's record is dropped
+   first, so an interrupted write is followed by a full one); when many pages change, the workers
+   that render them write them straight into a new folder beside the output (output.NewSite),
+   which gets hard links to the unchanged files and is swapped in atomically.
+The large memos are spread over SHARDS files, so one edit rewrites a few small files of the cache.
 """
 
 from __future__ import annotations
