@@ -109,6 +109,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
     del raw  # the parsed documents are not needed past validation: free them before rendering
     cache.release("parsed")
     cache.release("events")
+    lap("save checks")
     if base_url:
         site = replace(site, config=replace(site.config, base_url=base_url))
     site = replace(site, history=history_for(site, content))
