@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
@@ -34,14 +34,25 @@ class Parts(NamedTuple):
     search: bytes  # data/search.json
 
 
-def render_exports(site: Site, env: jinja2.Environment, pages: dict[str, bytes],
+def render_exports(site: Site, env: jinja2.Environment, pages: Iterable[str],
                    fragments: MutableMapping[Any, Any] | None = None,
                    event_key: Callable[[Event], bytes] | None = None) -> dict[str, bytes]:
     """Render every non-page output from the site model.
 
-    `fragments` is a memo of events' parts kept between builds (keys and values are picklable; the
-    memo may hash the keys). `event_key` returns a digest of everything in an Event, when the caller
-    has one; without it each event is pickled and hashed.
+    `pages` are the site's HTML files (for the sitemap). `fragments` is a memo of events' parts kept
+    between builds (keys and values are picklable; the memo may hash the keys). `event_key` returns a
+    digest of everything in an Event, when the caller has one; without it each event is pickled and hashed.
+    """
+    return dict(iter_exports(site, env, pages, fragments, event_key))
+
+
+def iter_exports(site: Site, env: jinja2.Environment, pages: Iterable[str],
+                 fragments: MutableMapping[Any, Any] | None = None,
+                 event_key: Callable[[Event], bytes] | None = None) -> Iterator[tuple[str, bytes]]:
+    """Yield (path, bytes) for each output of render_exports(), rendering each only when asked for.
+
+    A caller that writes each file before asking for the next holds one of the large data files in
+    memory at a time, not all of them.
     """
     abs_url = env.globals["abs_url"]
     home = abs_url("")
@@ -62,19 +73,17 @@ def render_exports(site: Site, env: jinja2.Environment, pages: dict[str, bytes],
         return text.plain(event.summary)
 
     parts = event_parts(site, env, text, home, fragments, event_key)
-    return {
-        "sitemap.xml": render_sitemap(site, pages),
-        "robots.txt": render_robots(site),
-        "feed.xml": feeds.render_atom(site, newest, links, html_of, text_of),
-        "feed.json": feeds.render_json_feed(site, newest, links, html_of, text_of),
-        "data/events.json": data.render_events_json(site, text, home, [p.record for p in parts]),
-        "data/events.schema.json": data.EXPORT_SCHEMA.read_bytes(),
-        "data/events.csv": data.render_csv(site, text, [p.row for p in parts]),
-        "data/events.ics": ical.render_ics(site, text, home, [p.vevent for p in parts]),
-        "data/timelinejs.json": data.render_timelinejs(site, text, home, [p.slide for p in parts]),
-        "data/index.json": search.render_filter_index(site, text, [p.facets for p in parts]),
-        "data/search.json": search.render_search_index(site, text, [p.search for p in parts]),
-    }
+    yield "sitemap.xml", render_sitemap(site, pages)
+    yield "robots.txt", render_robots(site)
+    yield "feed.xml", feeds.render_atom(site, newest, links, html_of, text_of)
+    yield "feed.json", feeds.render_json_feed(site, newest, links, html_of, text_of)
+    yield "data/events.json", data.render_events_json(site, text, home, [p.record for p in parts])
+    yield "data/events.schema.json", data.EXPORT_SCHEMA.read_bytes()
+    yield "data/events.csv", data.render_csv(site, text, [p.row for p in parts])
+    yield "data/events.ics", ical.render_ics(site, text, home, [p.vevent for p in parts])
+    yield "data/timelinejs.json", data.render_timelinejs(site, text, home, [p.slide for p in parts])
+    yield "data/index.json", search.render_filter_index(site, text, [p.facets for p in parts])
+    yield "data/search.json", search.render_search_index(site, text, [p.search for p in parts])
 
 
 def event_parts(site: Site, env: jinja2.Environment, text: data.Text, home: str,
@@ -111,7 +120,7 @@ def event_parts(site: Site, env: jinja2.Environment, text: data.Text, home: str,
     return out
 
 
-def render_sitemap(site: Site, pages: dict[str, bytes]) -> bytes:
+def render_sitemap(site: Site, pages: Iterable[str]) -> bytes:
     """List every indexable HTML page (not redirects, not the 404 page)."""
     base = site.config.base_url.rstrip("/") + "/"
     redirects = {f"events/{alias}/index.html" for e in site.events for alias in e.aliases}

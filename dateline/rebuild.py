@@ -244,9 +244,21 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, 
     if exported is not None and not all(_holds(manifest, rel, d) for rel, d in exported.items()):
         exported = None
 
+    export_digests: dict[str, bytes] = {}
+
     def render_exports() -> dict[str, bytes]:
-        return exports.render_exports(site, env, dict.fromkeys(paths, b""), fragments=cache.memo("export-parts", shards=SHARDS),
-                                      event_key=prints.event)
+        """Render the feeds and data files; into the new folder at once if there is one (then only digests stay)."""
+        kept: dict[str, bytes] = {}
+        for rel, data in exports.iter_exports(site, env, paths, fragments=cache.memo("export-parts", shards=SHARDS),
+                                              event_key=prints.event):
+            export_digests[rel] = data_digest = _hash(data)
+            if site_dir is None:
+                kept[rel] = data
+            else:
+                if site_dir.previous.get(rel) != data_digest or not site_dir.link(rel):
+                    site_dir.put(rel, data)
+                site_dir.done.add(rel)
+        return kept
 
     items = env.globals["event_item"]
     items.digest_of = prints.event
@@ -281,10 +293,9 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, 
         if key is not None:
             memo[key] = (reads_events, all_events() if reads_events else None, digests[page.path])
     if exported is None:
-        for rel, data in extra.items():
-            fresh[rel] = data
-            digests[rel] = _hash(data)
-        cache.memo("exports")[exports_key] = {rel: digests[rel] for rel in extra}
+        fresh.update(extra)
+        digests.update(export_digests)
+        cache.memo("exports")[exports_key] = export_digests
     else:
         digests.update(exported)
     return fresh, digests, site_dir

@@ -22,6 +22,7 @@ def lap(stage: str) -> None:
     global _last, _last_cpu
     if _enabled:
         now, cpu = time.perf_counter(), _cpu()
-        print(f"timing: {stage:<28} {now - _last:7.3f} s  (CPU {cpu - _last_cpu:6.2f} s, with finished workers)",
-              file=sys.stderr)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"timing: {stage:<28} {now - _last:7.3f} s  (CPU {cpu - _last_cpu:6.2f} s, with finished workers;"
+              f" peak RSS {peak:4.0f} MB)", file=sys.stderr)
         _last, _last_cpu = now, cpu
