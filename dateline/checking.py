@@ -10,6 +10,7 @@ and cited sources are those of an earlier build is not read at all.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import partial
@@ -21,6 +22,7 @@ from .diagnostics import Diagnostic, Report
 from .documents import Document, parse_yaml
 from .load import RawContent, decode_text, display_path, is_linked_out, outside_diagnostic, read_bytes
 from .model import Event, Site, SiteConfig, Source
+from .quotes import normalise
 from .parallel import map_in_workers
 from .validate import (QuoteVerifier, _broken_fields, cross_check, validate_event, validate_site_config,
                        validate_source, validate_tags)
@@ -46,7 +48,7 @@ def check_content(raw: RawContent, memo: MutableMapping[Any, Any] | None,
                   prints: Fingerprints | None = None) -> tuple[Site | None, Report]:
     """Validate content loaded with load_content(events=False); read and check its event files here.
 
-    `memo` keeps each file's EventCheck between builds; `known` is the build cache's record of file
+    `memo` keeps each file's EventCheck (pickled) between builds; `known` is the build cache's record of file
     digests (cache.tree_digest), which saves reading unchanged files. Either may be None. `prints`
     learns each event's digest from what the event was made of, which is cheaper than pickling it.
     """
@@ -69,18 +71,24 @@ def check_content(raw: RawContent, memo: MutableMapping[Any, Any] | None,
         found = None
         recorded = known.get(str(path)) if known is not None else None
         if memo is not None and recorded is not None:
-            found = memo.get(("event", display_path(path), recorded[2], context))
+            kept = memo.get(("event", display_path(path), recorded[2], context))
+            found = pickle.loads(kept) if kept is not None else None
         if found is not None and all(source_prints.get(source_id) == d for source_id, d in found.cited):
             checks[path] = found
         else:
             todo.append(path)
     root = raw.root.resolve()
-    work = partial(check_event_file, root=root, config=config, unchecked=unchecked, sources=sources,
-                   prints=source_prints, verifier=QuoteVerifier())
-    for path, check in zip(todo, map_in_workers(work, todo)):
-        checks[path] = check
+    verifier = QuoteVerifier()
+    if len(todo) > len(sources):
+        # Each worker would otherwise normalise, for itself, the texts of the sources its events quote.
+        texts = list(dict.fromkeys(s.text for s in sources.values() if s.text))
+        verifier.index(texts, map_in_workers(normalise, texts))
+    work = partial(_check_pickled, root=root, config=config, unchecked=unchecked, sources=sources,
+                   prints=source_prints, verifier=verifier)
+    for path, kept in zip(todo, map_in_workers(work, todo)):
+        check = checks[path] = pickle.loads(kept)
         if memo is not None and check.bytes_digest is not None:
-            memo[("event", check.file, check.bytes_digest, context)] = check
+            memo[("event", check.file, check.bytes_digest, context)] = kept
 
     events: dict[str, Event] = {}
     docs: dict[str, Document] = {}
@@ -101,6 +109,11 @@ def check_content(raw: RawContent, memo: MutableMapping[Any, Any] | None,
         return None, report
     shown = sorted((e for e in events.values() if drafts or e.status != "draft"), key=lambda e: e.sort_key)
     return Site(config=config, tags=tags, sources=sources, events=tuple(shown), by_id={e.id: e for e in shown}), report
+
+
+def _check_pickled(path: Path, **given: Any) -> bytes:
+    """Return check_event_file()'s result pickled where it was made: the memo keeps these very bytes."""
+    return pickle.dumps(check_event_file(path, **given), protocol=5)
 
 
 def check_event_file(path: Path, *, root: Path, config: SiteConfig | None, unchecked: frozenset[str],

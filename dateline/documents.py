@@ -79,7 +79,7 @@ def parse_yaml(text: str, shown: str) -> tuple[Document | None, Diagnostic | Non
     if node is None:
         return doc, None
     try:
-        doc.data = _construct(node, (), doc, set(), text)
+        doc.data = _construct(node, (), doc, set() if "&" in text or "!" in text else None, text)
     except _Refused as exc:
         return None, Diagnostic(shown, exc.pos[0], exc.pos[1], ERROR, exc.code, exc.message, exc.hint)
     except RecursionError:
@@ -91,54 +91,68 @@ def _pos(node: yaml.Node) -> Pos:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _construct(node: yaml.Node, path: Path_, doc: Document, seen: set[int], text: str) -> Any:
+_MAP, _SEQ, _STR, _TIMESTAMP, _NULL, _MERGE = (_TAG + t for t in ("map", "seq", "str", "timestamp", "null", "merge"))
+_MappingNode, _SequenceNode, _ScalarNode = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
+
+
+def _construct(node: yaml.Node, path: Path_, doc: Document, seen: set[int] | None, text: str) -> Any:
     # Aliases would let a small file expand into a huge one, and content has no use for them. A node's
     # mark is where its properties start, so only a node written with an anchor or a tag starts with
     # '&' or '!'; an alias resolves to a node whose anchor comes earlier, so it is found there first.
-    if text[node.start_mark.index:node.start_mark.index + 1] in ("&", "!"):
-        _refuse_anchors(text)
-    if id(node) in seen:
-        # The composer shares one node object between an anchor and its aliases.
-        raise _Refused(_pos(node), "yaml-alias", "YAML anchors and aliases are not allowed in content",
-                       "write each value out in full")
-    seen.add(id(node))
-    doc.marks[path] = _pos(node)
+    # `seen` is None when the text holds neither '&' nor '!': then no node has an anchor or a tag,
+    # and without an anchor there is no alias.
+    mark = node.start_mark
+    if seen is not None:
+        if text[mark.index:mark.index + 1] in ("&", "!"):
+            _refuse_anchors(text)
+        if id(node) in seen:
+            # The composer shares one node object between an anchor and its aliases.
+            raise _Refused(_pos(node), "yaml-alias", "YAML anchors and aliases are not allowed in content",
+                           "write each value out in full")
+        seen.add(id(node))
+    doc.marks[path] = (mark.line + 1, mark.column + 1)
     tag = node.tag
-    if isinstance(node, yaml.MappingNode):
-        if tag != _TAG + "map":
+    kind = type(node)
+    if kind is _ScalarNode:
+        if tag == _STR or tag == _TIMESTAMP:
+            # Dates stay as written; dateline.dates parses them with precision intact.
+            return node.value
+        if tag not in _SCALAR_TAGS:
+            raise _tag_refused(node)
+        doc.written[path] = node.value
+        if tag == _NULL:
+            return None
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+    if kind is _MappingNode:
+        if tag != _MAP:
             raise _tag_refused(node)
         result: dict[str, Any] = {}
+        key_marks = doc.key_marks
         for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
+            if key_node.tag == _MERGE:
                 raise _Refused(_pos(key_node), "yaml-alias", "YAML merge keys ('<<') are not allowed in content",
                                "write the keys out in full")
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+            if type(key_node) is not _ScalarNode or key_node.tag not in _SCALAR_TAGS:
                 raise _Refused(_pos(key_node), "yaml-syntax", "mapping keys must be plain text",
                                "write 'key: value'; a key cannot be a list or a mapping")
-            if text[key_node.start_mark.index:key_node.start_mark.index + 1] in ("&", "!"):
+            key_mark = key_node.start_mark
+            if seen is not None and text[key_mark.index:key_mark.index + 1] in ("&", "!"):
                 _refuse_anchors(text)
             key = str(key_node.value)
+            key_path = path + (key,)
             if key in result:
-                first = doc.key_marks.get(path + (key,), (0, 0))[0]
+                first = key_marks.get(key_path, (0, 0))[0]
                 raise _Refused(_pos(key_node), "duplicate-key",
                                f"key '{key}' appears twice in this mapping (first on line {first})",
                                "remove one of them; YAML would silently keep only the last")
-            doc.key_marks[path + (key,)] = _pos(key_node)
-            result[key] = _construct(value_node, path + (key,), doc, seen, text)
+            key_marks[key_path] = (key_mark.line + 1, key_mark.column + 1)
+            result[key] = _construct(value_node, key_path, doc, seen, text)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        if tag != _TAG + "seq":
+    if kind is _SequenceNode:
+        if tag != _SEQ:
             raise _tag_refused(node)
         return [_construct(item, path + (i,), doc, seen, text) for i, item in enumerate(node.value)]
-    if tag not in _SCALAR_TAGS:
-        raise _tag_refused(node)
-    if tag == _TAG + "str" or tag == _TAG + "timestamp":
-        # Dates stay as written; dateline.dates parses them with precision intact.
-        return node.value
-    doc.written[path] = node.value
-    if tag == _TAG + "null":
-        return None
-    return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+    raise _tag_refused(node)  # pragma: no cover - the composer makes only these three kinds
 
 
 def _tag_refused(node: yaml.Node) -> _Refused:

@@ -98,9 +98,9 @@ def verify_quote(quote: str, source_text: str) -> QuoteResult:
 class SourceText:
     """A source's text, normalised and indexed once, for verifying many quotes."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, normalised: str | None = None) -> None:
         self.text = text
-        self.normalised = normalise(text)
+        self.normalised = normalise(text) if normalised is None else normalised  # given: normalise(text)
 
     def verify(self, quote: str) -> QuoteResult:
         """Check that the quote occurs in this text, allowing omissions, insertions and [T]he."""

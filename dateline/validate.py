@@ -301,6 +301,11 @@ class QuoteVerifier:
         # (source text, quote) -> result; a build passes the on-disk cache's memo (dateline.cache).
         self._results: MutableMapping[tuple[str, str], Any] = {} if results is None else results
 
+    def index(self, texts: list[str], normalised: list[str]) -> None:
+        """Take source texts already normalised (quotes.normalise), e.g. on every core before workers fork."""
+        for text, done in zip(texts, normalised):
+            self._texts[text] = SourceText(text, done)
+
     def verify_all(self, events: dict[str, Event], docs: dict[str, Document], sources: dict[str, Source],
                    report: Report) -> None:
         """Check every quote of every event; record the outcome on the Quote."""

@@ -35,6 +35,14 @@ def make_site(root: Path, base: str = "mini", files: dict[str, str | bytes | Non
     return root
 
 
+def generate_site(root: Path, events: int) -> Path:
+    """Write a realistic site of `events` events to root with bench/make_corpus.py; return root."""
+    made = subprocess.run([sys.executable, str(REPO / "bench/make_corpus.py"), str(events), str(root)],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    return root
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Return every file under folder with its bytes, keyed by relative path."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

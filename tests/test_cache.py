@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_site, snapshot
+from conftest import REPO, generate_site, make_site, snapshot
 from dateline.cache import BuildCache, Fingerprints, Memo, cache_folder, digest
 from dateline.dates import parse_date
 from dateline.model import Event
@@ -38,11 +38,7 @@ def clean(source: Path, tmp: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "site"
-    made = subprocess.run([sys.executable, str(REPO / "bench/make_corpus.py"), str(CORPUS_EVENTS), str(root)],
-                          capture_output=True, text=True, timeout=120)
-    assert made.returncode == 0, made.stderr
-    return root
+    return generate_site(tmp_path_factory.mktemp("corpus") / "site", CORPUS_EVENTS)
 
 
 def test_cached_and_parallel_builds_equal_a_clean_build(corpus: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, generate_site
 
 EVENTS = 300  # enough for the checks to be split over two worker processes
 
@@ -42,11 +42,7 @@ def same_as_check(source: Path, out: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("checking") / "site"
-    made = subprocess.run([sys.executable, str(REPO / "bench/make_corpus.py"), str(EVENTS), str(root)],
-                          capture_output=True, text=True, timeout=120)
-    assert made.returncode == 0, made.stderr
-    return root
+    return generate_site(tmp_path_factory.mktemp("checking") / "site", EVENTS)
 
 
 def test_remembered_checks_follow_their_files_sources_settings_and_tags(corpus: Path, tmp_path: Path) -> None:
