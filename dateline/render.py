@@ -106,6 +106,8 @@ class EventItems:
         self.new: dict[tuple[bytes, int], str] = {}
         self._made: dict[tuple[str, int], tuple[Event, Markup]] = {}
         self._template: jinja2.Template | None = None
+        self._generic = False
+        self._any_level: dict[str, tuple[Event, str]] = {}
 
     def __call__(self, event: Event, title_level: int = 4) -> Markup:
         made = self._made.get((event.id, title_level))
@@ -114,14 +116,45 @@ class EventItems:
         key = (self.digest_of(event), title_level) if self.digest_of is not None else None
         html = self.stored.get(key) if key is not None else None
         if html is None:
-            if self._template is None:
-                self._template = self.env.get_template(self.TEMPLATE)
-            html = self._template.render(event=event, title_level=title_level)
+            html = self._render(event, title_level)
             if key is not None:
                 self.new[key] = html
         markup = Markup(html)
         self._made[(event.id, title_level)] = (event, markup)
         return markup
+
+    _LEVEL = "\x00title_level\x00"
+
+    def _render(self, event: Event, title_level: int) -> str:
+        """Render the partial; when it only prints title_level, once for every level, with a stand-in."""
+        if self._template is None:
+            self._template = self.env.get_template(self.TEMPLATE)
+            self._generic = self._only_printed(self._template)
+        if not self._generic or not isinstance(title_level, int):
+            return self._template.render(event=event, title_level=title_level)
+        found = self._any_level.get(event.id)
+        if found is None or found[0] is not event:
+            found = self._any_level[event.id] = (event, self._template.render(event=event, title_level=self._LEVEL))
+        return found[1].replace(self._LEVEL, str(title_level))
+
+    def _only_printed(self, template: jinja2.Template) -> bool:
+        """Tell whether the partial uses title_level only as `{{ title_level }}` (or `| default(n)`)."""
+        try:
+            source = self.env.loader.get_source(self.env, self.TEMPLATE)[0] if self.env.loader else ""
+            tree = self.env.parse(source)
+        except jinja2.TemplateError:
+            return False
+        if self._LEVEL in source or "include" in source or "import" in source or "extends" in source:
+            return False  # what another template does with it is not seen here
+        uses = sum(1 for name in tree.find_all(jinja2.nodes.Name) if name.name == "title_level")
+        printed = 0
+        for output in tree.find_all(jinja2.nodes.Output):
+            for child in output.nodes:
+                if isinstance(child, jinja2.nodes.Filter) and child.name == "default" and not child.kwargs:
+                    child = child.node
+                if isinstance(child, jinja2.nodes.Name) and child.name == "title_level":
+                    printed += 1
+        return uses == printed
 
 
 def render_pages(pages: list[Page], env: jinja2.Environment,

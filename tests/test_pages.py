@@ -222,3 +222,23 @@ def test_home_page_offers_site_search_to_crawlers(example_pages):
     data = json_ld(example_pages["index.html"])
     assert data["@type"] == "WebSite"
     assert data["potentialAction"]["target"]["urlTemplate"] == "https://example.org/nk-missiles/?q={search_term_string}"
+
+
+@pytest.mark.parametrize("partial, generic", [
+    ("<li><h{{ title_level | default(4) }}>{{ event.title }}</h{{ title_level | default(4) }}></li>\n", True),
+    ("<li>{% if title_level == 3 %}<strong>{{ event.title }}</strong>{% else %}{{ event.title }}{% endif %}</li>\n",
+     False),
+    ("<li class=\"l{{ title_level + 1 }}\">{{ event.title }}</li>\n", False),
+])
+def test_list_items_are_rendered_once_per_event_and_right_at_every_level(tmp_path, partial, generic):
+    own = tmp_path / "templates" / "partials"
+    own.mkdir(parents=True)
+    (own / "event_item.html").write_text(partial, encoding="utf-8")
+    site = make_site_model([event("a", "2021-11-02"), event("b", "2022-01-14")])
+    env = make_environment(template_dirs(tmp_path), site)
+    items = env.globals["event_item"]
+    plain = env.get_template("partials/event_item.html")
+    for level in (3, 4, 2, 3):
+        for e in site.events:
+            assert items(e, level) == plain.render(event=e, title_level=level)
+    assert items._generic is generic, "a partial that only prints title_level is rendered once for all levels"
