@@ -7,6 +7,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
+from collections.abc import Iterator, MutableMapping
 from typing import Any, Callable, Collection
 
 import jinja2
@@ -254,6 +255,7 @@ class _RenderState:
         self.pages: dict[str, _Rendered] = {}
         self.events: tuple[Event, ...] | None = None
         self.exports: tuple[Any, dict[str, bytes]] | None = None
+        self.parts: dict[Any, Any] = {}  # the data files' parts of each event (exports.event_parts)
 
     def render(self, site: Site, dirs: list[Path], markdown: MarkdownRenderer, exports_too: bool) -> dict[str, bytes]:
         """Return every page and export of site; raise TemplateProblem on a template error."""
@@ -281,10 +283,49 @@ class _RenderState:
             files[path] = old.data
         export_key = (site.events, tuple(files))
         if self.exports is None or (exports_too and not _same(self.exports[0], export_key)):
-            self.exports = (export_key, exports.render_exports(site, self.env, files))
+            # Each event's parts of the data files are kept while the event object is: an event that
+            # did not change is the same object, so only saved events are encoded again.
+            parts = _LastUsed(self.parts)
+            self.exports = (export_key, exports.render_exports(site, self.env, files, fragments=parts,
+                                                               event_key=_itself))
+            self.parts = parts.used
         files.update(self.exports[1])
         self.pages, self.events = rendered, site.events
         return files
+
+
+def _itself(event: Event) -> Any:
+    """An event as the key of its own parts: equal events (the same object, mostly) share them."""
+    try:
+        hash(event)
+    except TypeError:  # a value that cannot be hashed: key by its pickled digest instead
+        from .cache import digest
+        return digest(event)
+    return event
+
+
+class _LastUsed(MutableMapping[Any, Any]):
+    """A memo that offers what the last render used and keeps only what this one uses."""
+
+    def __init__(self, last: dict[Any, Any]) -> None:
+        self.last, self.used = last, {}
+
+    def __getitem__(self, key: Any) -> Any:
+        if key not in self.used:
+            self.used[key] = self.last[key]
+        return self.used[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.used[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self.used[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.used)
+
+    def __len__(self) -> int:
+        return len(self.used)
 
 
 def _same_context(a: dict[str, Any], b: dict[str, Any]) -> bool:
