@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import zoneinfo
 from collections.abc import MutableMapping
@@ -228,20 +227,19 @@ def check_references(events: dict[str, Event], docs: dict[str, Document], tags: 
     broken = broken or {}
     if "tags.yaml" in broken.get("tags", ()):
         tags = _Everything()  # tags.yaml itself is broken: every tag reference would be noise
+    kinds = (("tags", tags, "content/tags.yaml", "unknown-tag", "tag", broken.get("tags", set())),
+             ("sources", sources, "content/sources/", "unknown-source", "source", broken.get("sources", set())),
+             ("related", events, "content/events/", "unknown-event", "event", broken.get("events", set())))
+    broken_sources = broken.get("sources", set())
     for event_id, event in events.items():
         doc = docs[event_id]
-        for key, ids, known, where in (("tags", event.tags, tags, "content/tags.yaml"),
-                                       ("sources", event.sources, sources, "content/sources/"),
-                                       ("related", event.related, events, "content/events/")):
-            code, noun = {"tags": ("unknown-tag", "tag"), "sources": ("unknown-source", "source"),
-                          "related": ("unknown-event", "event")}[key]
-            skip = broken.get("events" if key == "related" else key, set())
+        for (key, known, where, code, noun, skip), ids in zip(kinds, (event.tags, event.sources, event.related)):
             for i, ref in enumerate(ids):
                 if ref not in known and ref not in skip:
                     report.error(doc.file, doc.pos((key, i)), code, f"{noun} '{ref}' is not in {where}",
                                  schema.did_you_mean(ref, list(known)) or _add_hint(key, ref))
         for i, quote in enumerate(event.quotes):
-            if quote.source not in sources and quote.source not in broken.get("sources", set()):
+            if quote.source not in sources and quote.source not in broken_sources:
                 report.error(doc.file, doc.pos(("quotes", i, "source")), "unknown-source",
                              f"source '{quote.source}' is not in content/sources/",
                              schema.did_you_mean(quote.source, list(sources)) or _add_hint("sources", quote.source))
@@ -259,8 +257,10 @@ def check_source_texts(raw: RawContent, report: Report) -> None:
 
 
 def _stem(file: str) -> str:
-    """Return PurePath(file).stem, without building a path object (this runs for every file)."""
-    return os.path.splitext(os.path.basename(file))[0]
+    """Return PurePath(file).stem of a content file's name, without building a path object (this runs for every file)."""
+    name = file[file.rfind("/") + 1:]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 class _Everything(dict):
