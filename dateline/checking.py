@@ -20,7 +20,8 @@ from typing import Any
 from .cache import Fingerprints, digest
 from .diagnostics import Diagnostic, Report
 from .documents import Document, parse_yaml
-from .load import RawContent, decode_text, display_path, is_linked_out, outside_diagnostic, read_bytes
+from .load import (RawContent, decode_text, display_path, is_linked_out, load_content, outside_diagnostic,
+                   read_bytes)
 from .model import Event, Site, SiteConfig, Source
 from .quotes import normalise
 from .parallel import map_in_workers
@@ -41,6 +42,11 @@ class EventCheck:
     diagnostics: list[Diagnostic]
     positions: Document | None  # the file's positions for the cross-file checks; None if it did not load
     cited: tuple[tuple[str, bytes | None], ...] = ()  # (source id, digest of that source) its quotes were checked against
+
+
+def check_folder(content: Path, *, drafts: bool = False) -> tuple[Site | None, Report]:
+    """Load and check a content folder like pipeline.check_site(), the event files on every core (for `check`)."""
+    return check_content(load_content(content, events=False), None, None, drafts=drafts)
 
 
 def check_content(raw: RawContent, memo: MutableMapping[Any, Any] | None,

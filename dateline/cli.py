@@ -14,7 +14,8 @@ from typing import Callable
 from .diagnostics import Report, format_report, summarise
 from .output import OutputError, check_output_dir
 from .cache import BuildCache
-from .pipeline import build_site, check_site
+from .checking import check_folder
+from .pipeline import build_site
 from .rebuild import build_cached
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -77,7 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Validate content and verify quotes without writing anything."""
     source = source_dir(args)
     started = time.perf_counter()
-    site, report = check_site(source, drafts=args.drafts)
+    site, report = check_folder(source / "content", drafts=args.drafts)
     print_report(report, args.format)
     failed = bool(report.errors) or (args.strict and bool(report.warnings))
     if args.format == "text":

@@ -1,6 +1,7 @@
-"""`build` checks event files on every core and remembers each file's outcome: it must report exactly
-what the uncached `check` reports, on the first build and on later ones, after the inputs of a
-remembered outcome (the file, a source it quotes, the site's settings, the tags) change."""
+"""`build` and `check` check event files on every core, and `build` remembers each file's outcome: they
+must report exactly what the single-process reference (`build --no-cache`) reports, on the first build
+and on later ones, after the inputs of a remembered outcome (the file, a source it quotes, the site's
+settings, the tags) change."""
 
 from __future__ import annotations
 
@@ -31,12 +32,17 @@ def diagnostics(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def same_as_check(source: Path, out: Path) -> list[str]:
-    """Build with the cache and assert it reports what `check` reports; return the diagnostics."""
+    """Build with the cache and assert it reports what `check` and an uncached build report; return the diagnostics.
+
+    `check` shares the parallel checker with `build`; `build --no-cache` is the reference, one
+    process through validate.validate_content.
+    """
     built = run("build", "--source", str(source), "--out", str(out))
     checked = run("check", "--source", str(source))
-    assert "Traceback" not in built.stderr
-    assert diagnostics(built) == diagnostics(checked)
-    assert (built.returncode == 0) == (checked.returncode == 0)
+    reference = run("build", "--no-cache", "--source", str(source), "--out", str(out.parent / "reference"))
+    assert "Traceback" not in built.stderr + checked.stderr
+    assert diagnostics(built) == diagnostics(reference) == diagnostics(checked)
+    assert (built.returncode == 0) == (checked.returncode == 0) == (reference.returncode == 0)
     return diagnostics(built)
 
 
