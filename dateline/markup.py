@@ -54,6 +54,10 @@ class MarkdownRenderer:
         is the first block of the whole text's, which the event's own page renders anyway.
         """
         first = _PARAGRAPH_BREAK.split(text.strip(), 1)[0]
+        if text.lstrip("\n")[:1].isspace():
+            # Indenting the first line changes what it is (" # a" is prose, "# a" a heading), and
+            # the paragraph alone has lost that indent: render it alone.
+            return self.render(first)
         if first == text.strip():
             return self.render(text)
         if "]:" not in text and not any(_BLOCK_START.match(line) for line in first.split("\n")):

@@ -147,6 +147,7 @@ LEAD_CASES = [
     "# A heading\n\nText", "Para one\n===\n\nx", "Text\n---\n\nmore", "- a\n- b\n\nmore", "1. one\n2. two\n\nx",
     "    code\n\npara", "> quoted\n\nx", "***\n\nz", "a\n* b\n\nc", "Line ending in two spaces  \nbreak\n\nz",
     "raw <b>html</b> & more\n\ny", "x\n\n\n\ny", "  two spaces in\n\nz", "`code` first\n\nsecond",
+    " # indented hash", " # indented hash\n\nmore", "\n  - indented item\n\nmore", "\t# tab\n\nx",
 ]
 _LINE = st.text(alphabet="ab *_#>-+=1.)[]()<>`:\\!", max_size=12).map(str.rstrip)
 
