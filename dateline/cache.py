@@ -58,6 +58,12 @@ def code_version() -> bytes:
     return h.digest()
 
 
+def bytes_digest(data: bytes) -> bytes:
+    """Return the 16-byte hash of a file's bytes: one function for every place whose digests are compared
+    (the record of content files, event checks keyed by them, pages and files in the output's manifest)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 def digest(value: Any) -> bytes:
     """Return a 16-byte hash of a value made of str, bytes, numbers, None, tuples, lists, dicts and dataclasses."""
     if isinstance(value, str):
@@ -377,7 +383,7 @@ def _file_digest(entry: os.DirEntry[str], known: MutableMapping[Any, Any] | None
             data = f.read()
     except OSError as exc:
         return b"\0unreadable %d" % (exc.errno or 0)
-    value = hashlib.blake2b(data, digest_size=16).digest()
+    value = bytes_digest(data)
     if known is not None:
         known[entry.path] = (key, hashed_ns, value)
     return value

@@ -9,7 +9,6 @@ and cited sources are those of an earlier build is not read at all.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .cache import Fingerprints, digest
+from .cache import Fingerprints, bytes_digest, digest
 from .diagnostics import Diagnostic, Report
 from .documents import Document, parse_yaml
 from .load import (RawContent, decode_text, display_path, is_linked_out, load_content, outside_diagnostic,
@@ -131,13 +130,13 @@ def check_event_file(path: Path, *, root: Path, config: SiteConfig | None, unche
     data, problem = read_bytes(path, shown)
     if data is None:
         return EventCheck(shown, None, None, [problem] if problem else [], None)
-    bytes_digest = hashlib.blake2b(data, digest_size=16).digest()
+    data_digest = bytes_digest(data)
     text, problem = decode_text(data, shown)
     doc = None
     if text is not None:
         doc, problem = parse_yaml(text, shown)
     if doc is None:
-        return EventCheck(shown, bytes_digest, None, [problem] if problem else [], None)
+        return EventCheck(shown, data_digest, None, [problem] if problem else [], None)
     probe = Report()
     if problem is not None:
         probe.add(problem)
@@ -149,5 +148,5 @@ def check_event_file(path: Path, *, root: Path, config: SiteConfig | None, unche
         event = one[event.id]
         cited = tuple(sorted({(q.source, prints.get(q.source)) for q in event.quotes}))
     positions = Document(doc.file, None, marks={p: m for p, m in doc.marks.items() if not p or p[0] in _CROSS_CHECKED})
-    return EventCheck(shown, bytes_digest, event, probe.items, positions, cited)
+    return EventCheck(shown, data_digest, event, probe.items, positions, cited)
 

@@ -8,8 +8,6 @@ encoded again and each file is a join of kept parts.
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
@@ -17,6 +15,7 @@ from xml.sax.saxutils import escape
 import jinja2
 
 from . import data, feeds, ical, search
+from .cache import digest
 from .model import Event, Site
 
 PARTS_VERSION = 1
@@ -59,7 +58,7 @@ def iter_exports(site: Site, env: jinja2.Environment, pages: Iterable[str],
     text = data.Text(
         html=lambda markdown: str(env.filters["markdown"](markdown)),
         plain=env.filters["plain"],
-        when=_once_per_event(env.filters["when"]),
+        when=env.filters["when"],  # remembered per event by the environment (render._memo_by_identity)
         url=lambda event: abs_url(f"events/{event.id}/"),
     )
     entry = env.get_template("partials/feed_entry.html")
@@ -100,10 +99,10 @@ def event_parts(site: Site, env: jinja2.Environment, text: data.Text, home: str,
 
     if memo is None:
         return [encode(event) for event in site.events]
-    key_of = event_key or _pickled_digest
+    key_of = event_key or digest
     # What every part may read besides its event: the settings (fields, time zone, base URL) as the
     # site has them and as the environment's filters were made with, and the home URL links start with.
-    common = _pickled_digest((PARTS_VERSION, site.config, env.globals.get("config"), home))
+    common = digest((PARTS_VERSION, site.config, env.globals.get("config"), home))
     tags, sources, history = site.tags, site.sources, site.history
     out = []
     for event in site.events:
@@ -139,19 +138,3 @@ def render_robots(site: Site) -> bytes:
     base = site.config.base_url.rstrip("/") + "/"
     return f"User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n".encode("utf-8")
 
-
-def _once_per_event(when: Callable[[Event], str]) -> Callable[[Event], str]:
-    """Wrap the `when` filter so that each event's date is formatted once, not once per file."""
-    shown: dict[str, tuple[Event, str]] = {}
-
-    def when_once(event: Event) -> str:
-        found = shown.get(event.id)
-        if found is None or found[0] is not event:
-            found = shown[event.id] = (event, when(event))
-        return found[1]
-
-    return when_once
-
-
-def _pickled_digest(value: Any) -> bytes:
-    return hashlib.blake2b(pickle.dumps(value, protocol=5), digest_size=16).digest()

@@ -13,6 +13,7 @@ from typing import Any, Callable, Collection
 import jinja2
 
 from . import exports
+from .cache import digest
 from .diagnostics import Diagnostic, Report
 from .history import History, history_for
 from .load import (Document, FileCache, RawContent, display_path, load_content, load_static,
@@ -299,7 +300,6 @@ def _itself(event: Event) -> Any:
     try:
         hash(event)
     except TypeError:  # a value that cannot be hashed: key by its pickled digest instead
-        from .cache import digest
         return digest(event)
     return event
 

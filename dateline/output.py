@@ -91,26 +91,25 @@ class NewSite:
         self.done: set[str] = set()
         """Files already put() or linked, where the caller keeps count."""
 
-    def put(self, rel: str, data: bytes) -> int:
-        """Write one file of the new site; return its size."""
+    def _target(self, rel: str) -> Path:
+        """Return where rel goes in the new folder, making its folder first."""
         target = safe_join(self.tmp, rel)
         folder = os.path.dirname(target)
         if folder not in self._made:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
-        with open(target, "wb") as f:
+        return target
+
+    def put(self, rel: str, data: bytes) -> int:
+        """Write one file of the new site; return its size."""
+        with open(self._target(rel), "wb") as f:
             f.write(data)
         return len(data)
 
     def link(self, rel: str) -> bool:
         """Carry a file over from the current output unchanged (a hard link); False if that cannot be done."""
-        target = safe_join(self.tmp, rel)
-        folder = os.path.dirname(target)
-        if folder not in self._made:
-            os.makedirs(folder, exist_ok=True)
-            self._made.add(folder)
         try:
-            os.link(safe_join(self.out, rel), target)
+            os.link(safe_join(self.out, rel), self._target(rel))
         except OSError:
             return False  # no hard links here (or the file just went)
         return True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import multiprocessing
 import os
 import sys
@@ -12,6 +11,7 @@ from typing import Any, Callable, Iterator
 
 import jinja2
 
+from .cache import bytes_digest
 from .diagnostics import Diagnostic
 from .output import NewSite
 from .pages import Page
@@ -179,7 +179,7 @@ def _render_range(pages: list[Page], env: jinja2.Environment, tracker: ReadsTrac
     for page in pages[start:stop]:
         tracker.read_events = False
         data = render_pages([page], env)[page.path]
-        digest = hashlib.blake2b(data, digest_size=16).digest()
+        digest = bytes_digest(data)
         if write_to is not None:
             if write_to.previous.get(page.path) != digest or not write_to.link(page.path):
                 write_to.put(page.path, data)

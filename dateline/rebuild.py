@@ -28,7 +28,7 @@ import jinja2
 
 from . import exports
 from .checking import check_content
-from .cache import (BuildCache, Fingerprints, ParsedFiles, Uncacheable, code_version, events_digest, git_state,
+from .cache import (BuildCache, Fingerprints, bytes_digest, ParsedFiles, Uncacheable, code_version, events_digest, git_state,
                     site_digest, stat_key, tree_digest, walk_files)
 from .diagnostics import Diagnostic, Report
 from .history import history_for
@@ -63,11 +63,12 @@ class OutputFiles(Mapping[str, bytes]):
 
     def __init__(self, out: Path, fresh: dict[str, bytes], paths: list[str]) -> None:
         self.out, self.fresh, self.paths = out, fresh, paths
+        self._known = set(paths)
 
     def __getitem__(self, rel: str) -> bytes:
         if rel in self.fresh:
             return self.fresh[rel]
-        if rel not in self.paths:
+        if rel not in self._known:  # a set: write_site asks for every file
             raise KeyError(rel)
         return safe_join(self.out, rel).read_bytes()
 
@@ -141,7 +142,7 @@ def build_cached(source: Path, out: Path, cache: BuildCache, *, drafts: bool = F
         for rel, data in static.items():
             if rel not in digests:
                 fresh[rel] = data
-                digests[rel] = _hash(data)
+                digests[rel] = bytes_digest(data)
 
         # The record goes first: if writing stops half-way, the next build cannot trust the output.
         record["last"] = None
@@ -251,7 +252,7 @@ def _render(site, env: jinja2.Environment, templates: bytes, cache: BuildCache, 
         kept: dict[str, bytes] = {}
         for rel, data in exports.iter_exports(site, env, paths, fragments=cache.memo("export-parts", shards=SHARDS),
                                               event_key=prints.event):
-            export_digests[rel] = data_digest = _hash(data)
+            export_digests[rel] = data_digest = bytes_digest(data)
             if site_dir is None:
                 kept[rel] = data
             else:
@@ -327,6 +328,3 @@ def _is_intact(out: Path, manifest: Manifest) -> bool:
         seen += 1
     return seen == len(manifest)
 
-
-def _hash(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()

@@ -129,7 +129,7 @@ class EventItems:
         """Render the partial; when it only prints title_level, once for every level, with a stand-in."""
         if self._template is None:
             self._template = self.env.get_template(self.TEMPLATE)
-            self._generic = self._only_printed(self._template)
+            self._generic = self._only_printed()
         if not self._generic or not isinstance(title_level, int):
             return self._template.render(event=event, title_level=title_level)
         found = self._any_level.get(event.id)
@@ -137,7 +137,7 @@ class EventItems:
             found = self._any_level[event.id] = (event, self._template.render(event=event, title_level=self._LEVEL))
         return found[1].replace(self._LEVEL, str(title_level))
 
-    def _only_printed(self, template: jinja2.Template) -> bool:
+    def _only_printed(self) -> bool:
         """Tell whether the partial uses title_level only as `{{ title_level }}` (or `| default(n)`)."""
         try:
             source = self.env.loader.get_source(self.env, self.TEMPLATE)[0] if self.env.loader else ""
