@@ -20,8 +20,10 @@ _SCHEMES = {"http", "https", "mailto"}
 _TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # A line that could begin (or turn a paragraph into) something other than prose: a heading or its
-# underline, a list item, a quote, a code block, a rule, a table, raw HTML.
-_BLOCK_START = re.compile(r"[ ]{0,3}(?:[#>*+=|<`~-]|_{3}|\d+[.)]|\t)|[ ]{4}")
+# underline, a list item, a quote, a code block, a rule, a table, raw HTML. A '*' or '+' starts a
+# list item only before a space and a rule only in a line of stars, so "*Emphasis* at the start of
+# a line" (a third of summaries) stays prose.
+_BLOCK_START = re.compile(r"[ ]{0,3}(?:[#>=|<`~-]|[*+](?:[ \t]|$)|\*[* \t]*$|_{3}|\d+[.)]|\t)|[ ]{4}")
 
 
 class MarkdownRenderer:
@@ -53,12 +55,13 @@ class MarkdownRenderer:
         the text could change how it renders alone (a reference-link definition elsewhere), its HTML
         is the first block of the whole text's, which the event's own page renders anyway.
         """
-        first = _PARAGRAPH_BREAK.split(text.strip(), 1)[0]
-        if text.lstrip("\n")[:1].isspace():
-            # Indenting the first line changes what it is (" # a" is prose, "# a" a heading), and
-            # the paragraph alone has lost that indent: render it alone.
+        stripped = text.strip()
+        first = _PARAGRAPH_BREAK.split(stripped, 1)[0]
+        if text.strip("\n") != stripped:
+            # Spaces at the start or end change what the text is (" # a" is prose where "# a" is a
+            # heading; "a " keeps its space), and the paragraph alone has lost them: render it alone.
             return self.render(first)
-        if first == text.strip():
+        if first == stripped:
             return self.render(text)
         if "]:" not in text and not any(_BLOCK_START.match(line) for line in first.split("\n")):
             html = self.render(text)

@@ -148,8 +148,11 @@ LEAD_CASES = [
     "    code\n\npara", "> quoted\n\nx", "***\n\nz", "a\n* b\n\nc", "Line ending in two spaces  \nbreak\n\nz",
     "raw <b>html</b> & more\n\ny", "x\n\n\n\ny", "  two spaces in\n\nz", "`code` first\n\nsecond",
     " # indented hash", " # indented hash\n\nmore", "\n  - indented item\n\nmore", "\t# tab\n\nx",
+    "Wrapped\n*Emphasis* opens a line\n\nmore", "a\n**Bold** too\n\nb", "a\n* * *\n\nb", "a\n*\n\nb", "a\n+ b\n\nc",
+    "a\n*** \n\nb", "a\n\t*b*\n\nc", "a\n   * b\n\nc",
+    "\n\n1 ", "one \n\ntwo ", "\n\nplain\n",
 ]
-_LINE = st.text(alphabet="ab *_#>-+=1.)[]()<>`:\\!", max_size=12).map(str.rstrip)
+_LINE = st.text(alphabet="ab *\t_#>-+=1.)[]()<>`:\\!", max_size=12)
 
 
 @pytest.mark.parametrize("text", LEAD_CASES)
