@@ -139,16 +139,12 @@ def _pool(jobs: int) -> Iterator[Any]:
     that no collection in a worker writes to (and so copies) the memory it shares with the parent."""
     gc.freeze()
     try:
-        # A worker collects its own garbage, even when the parent runs without a collector (dateline.cli).
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_collect_garbage) as pool:
+        # A worker collects its own garbage, even when the parent runs without a collector (dateline.cli);
+        # it inherits the parent's thresholds.
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.enable) as pool:
             yield pool
     finally:
         gc.unfreeze()
-
-
-def _collect_garbage() -> None:
-    gc.set_threshold(100_000, 50, 100)
-    gc.enable()
 
 
 def _map_range(span: tuple[int, int]) -> list[Any]:

@@ -28,8 +28,8 @@ import jinja2
 
 from . import exports
 from .checking import check_content
-from .cache import (BuildCache, Fingerprints, bytes_digest, ParsedFiles, Uncacheable, code_version, events_digest, git_state,
-                    site_digest, stat_key, tree_digest, walk_files)
+from .cache import (BuildCache, Fingerprints, ParsedFiles, Uncacheable, bytes_digest, code_version, events_digest,
+                    git_state, site_digest, stat_key, tree_digest, walk_files)
 from .diagnostics import Diagnostic, Report
 from .history import history_for
 from .load import load_content, load_static, report_replaced_static

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,10 +14,12 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `python build.py ARGS` as a subprocess and capture its output."""
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python build.py ARGS` as a subprocess (with `env` added to the environment) and capture its output."""
     return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd or REPO,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **env} if env is not None else None)
 
 
 def make_site(root: Path, base: str = "mini", files: dict[str, str | bytes | None] | None = None) -> Path:

@@ -171,21 +171,11 @@ def test_template_error_is_located(site_dir: Path) -> None:
 
 
 def test_timings_name_each_stage_only_when_asked(site_dir: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
-    def build(**env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--source", str(site_dir)],
-                              capture_output=True, text=True, timeout=120, env={**os.environ, **env})
-
-    quiet = build(DATELINE_TIMINGS="")
+    quiet = run_cli("build", "--source", str(site_dir), env={"DATELINE_TIMINGS": ""})
     assert quiet.returncode == 0 and "timing:" not in quiet.stderr
     (site_dir / "content/tags.yaml").write_text(
         (site_dir / "content/tags.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    timed = build(DATELINE_TIMINGS="1")
+    timed = run_cli("build", "--source", str(site_dir), env={"DATELINE_TIMINGS": "1"})
     assert timed.returncode == 0, timed.stderr
     stages = re.findall(r"^timing: (.+?)\s+\d+\.\d+ s +\(CPU +\d+\.\d+ s.*peak RSS +\d+ MB\)$", timed.stderr, re.M)
     assert stages[0] == "digest inputs" and "check events" in stages and "render" in stages, stages
